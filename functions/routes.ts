@@ -1,0 +1,84 @@
+// The route table: every function of the app, declared once. functions/index.ts registers these with the
+// Functions host; the local host (host/) routes to the same declarations.
+import {
+  getConnector,
+  getConnectorSchema,
+  listConnectors,
+  validateConnectorConfig,
+} from '../src/handlers/catalog';
+import { fallbackHandler } from '../src/handlers/fallback';
+import { health } from '../src/handlers/health';
+import { openApiHandler } from '../src/handlers/openapi';
+import { FunctionDeclaration, HttpFunctionDeclaration } from '../src/routing/declarations';
+import { catalogDocs } from '../src/openapi/schemas';
+
+export const functions: FunctionDeclaration[] = [
+  // Service
+  {
+    kind: 'http',
+    name: 'health',
+    methods: ['GET'],
+    route: 'health',
+    anonymous: true,
+    handler: health,
+    doc: { summary: "Each dependency's state", tag: 'service' },
+  },
+  {
+    kind: 'http',
+    name: 'openapi',
+    methods: ['GET'],
+    route: 'v1/openapi.json',
+    anonymous: true,
+    handler: openApiHandler(() => httpFunctions),
+    doc: { summary: 'This document', tag: 'service' },
+  },
+
+  // Catalog
+  {
+    kind: 'http',
+    name: 'connectors-list',
+    methods: ['GET'],
+    route: 'v1/connectors',
+    handler: listConnectors,
+    doc: catalogDocs.list,
+  },
+  {
+    kind: 'http',
+    name: 'connectors-get',
+    methods: ['GET'],
+    route: 'v1/connectors/{connector_type}',
+    handler: getConnector,
+    doc: catalogDocs.get,
+  },
+  {
+    kind: 'http',
+    name: 'connectors-validate',
+    methods: ['POST'],
+    route: 'v1/connectors/{connector_type}/validate',
+    handler: validateConnectorConfig,
+    doc: catalogDocs.validate,
+  },
+  {
+    kind: 'http',
+    name: 'connectors-type-schema',
+    methods: ['GET'],
+    route: 'v1/connectors/types/{connector_type}/schema',
+    handler: getConnectorSchema,
+    doc: catalogDocs.schema,
+  },
+];
+
+export const httpFunctions: HttpFunctionDeclaration[] = functions.filter(
+  (f): f is HttpFunctionDeclaration => f.kind === 'http',
+);
+
+/** Lowest precedence: answers 404/405 as JSON for whatever no function above takes. */
+export const fallbackFunction: HttpFunctionDeclaration = {
+  kind: 'http',
+  name: 'fallback',
+  methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
+  route: '{*path}',
+  anonymous: true,
+  handler: fallbackHandler(() => httpFunctions),
+  doc: { summary: 'Unknown routes', tag: 'service' },
+};

@@ -1,0 +1,124 @@
+// `npm start`: the local host with its embedded defaults (Azurite under .data/, the local secret store,
+// the development issuer when no authority is configured). Stops cleanly on SIGINT and SIGTERM.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LogLevel } from '@azure/functions';
+import { resetSettings, settings } from '../src/settings';
+import { startAzurite, EmbeddedAzurite } from './azurite';
+import { DEV_AUDIENCE, devIssuer } from './devIssuer';
+import { startLocalHost } from './server';
+
+const root = resolve(__dirname, '..', '..');
+
+function routePrefix(): string {
+  const hostJson = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as {
+    extensions?: { http?: { routePrefix?: string } };
+  };
+  return hostJson.extensions?.http?.routePrefix ?? 'api';
+}
+
+const LEVELS: Record<LogLevel, number> = {
+  trace: 0,
+  debug: 1,
+  information: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+  none: 6,
+};
+
+function log(level: LogLevel, fn: string, invocationId: string, message: string): void {
+  if (LEVELS[level] < LEVELS[(process.env.LOG_LEVEL as LogLevel | undefined) ?? 'information']) return;
+  // The pipeline logs structured events as JSON text; merge them rather than nest a string.
+  let fields: Record<string, unknown> = { message };
+  if (message.startsWith('{')) {
+    try {
+      fields = JSON.parse(message) as Record<string, unknown>;
+    } catch {
+      // plain text that happens to start with a brace
+    }
+  }
+  const line = JSON.stringify({
+    time: new Date().toISOString(),
+    level,
+    function: fn,
+    invocation_id: invocationId,
+    ...fields,
+  });
+  (level === 'error' || level === 'critical' ? process.stderr : process.stdout).write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const dataDir = resolve(env.DATA_DIR || join(root, '.data'));
+  env.DATA_DIR = dataDir;
+  const port = Number(env.PORT ?? 7071);
+
+  let azurite: EmbeddedAzurite | undefined;
+  let storage: string;
+  if (!env.TABLES_CONNECTION_STRING && !env.TABLES_ENDPOINT) {
+    azurite = await startAzurite(join(dataDir, 'azurite'));
+    env.TABLES_CONNECTION_STRING = azurite.connectionString;
+    storage = `embedded Azurite on 127.0.0.1:${azurite.port} (data in ${join(dataDir, 'azurite')})`;
+  } else {
+    storage = env.TABLES_CONNECTION_STRING
+      ? 'Table Storage by connection string'
+      : `Table Storage at ${env.TABLES_ENDPOINT} (managed identity)`;
+  }
+
+  const useDevIssuer = !env.AUTH_AUTHORITY && !env.AZURE_TENANT_ID;
+  resetSettings();
+  // The route table is loaded after the environment is complete: it reads settings on first use.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const routes = require('../functions/routes') as typeof import('../functions/routes');
+  const issuer = useDevIssuer ? devIssuer(dataDir) : undefined;
+  const host = await startLocalHost({
+    port,
+    routePrefix: routePrefix(),
+    functions: routes.httpFunctions,
+    timers: routes.functions.filter((f) => f.kind === 'timer'),
+    sideRoutes: issuer ? [issuer.route] : [],
+    log,
+  });
+  if (issuer) {
+    env.AUTH_AUTHORITY = issuer.authority(host.port);
+    env.AUTH_AUDIENCE ||= DEV_AUDIENCE;
+  }
+  env.PORT = String(host.port);
+  env.PUBLIC_BASE_URL ||= `http://localhost:${host.port}`;
+  resetSettings();
+
+  const s = settings();
+  const secrets = s.keyVaultUrl
+    ? `Key Vault ${s.keyVaultUrl}`
+    : 'local encrypted secret store (in Table Storage)';
+  const issuerText = useDevIssuer
+    ? `LOCAL DEVELOPMENT ISSUER ${s.auth.authority} (npm run token)`
+    : `${s.auth.authority} (audience ${s.auth.audiences.join(', ') || 'NOT SET'})`;
+  console.log(
+    `Supertrack Connectors listening on http://localhost:${host.port}/${routePrefix()} — storage: ${storage}; secrets: ${secrets}; issuer: ${issuerText}`,
+  );
+  if (useDevIssuer) {
+    console.warn(
+      '*** WARNING: no AUTH_AUTHORITY or AZURE_TENANT_ID is set, so a local development issuer signs the tokens. ' +
+        'Anyone on this machine can mint one with `npm run token`. Never expose this host. ***',
+    );
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received: stopping`);
+    await host.close();
+    await azurite?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`The local host could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

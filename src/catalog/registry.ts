@@ -1,0 +1,54 @@
+// Every connector type, with endpoint overrides from the settings applied once per process.
+import { googleDefinitions } from '../platforms/google/definition';
+import { linkedinDefinitions } from '../platforms/linkedin/definition';
+import { metaDefinitions } from '../platforms/meta/definition';
+import { tiktokDefinitions } from '../platforms/tiktok/definition';
+import { xDefinitions } from '../platforms/x/definition';
+import { settings } from '../settings';
+import { ConnectorDefinition, ConnectorType, CONNECTOR_TYPES, Endpoints } from './types';
+
+const DEFINITIONS: readonly ConnectorDefinition[] = [
+  ...metaDefinitions,
+  ...googleDefinitions,
+  ...xDefinitions,
+  ...linkedinDefinitions,
+  ...tiktokDefinitions,
+].sort((a, b) => CONNECTOR_TYPES.indexOf(a.type) - CONNECTOR_TYPES.indexOf(b.type));
+
+/** The setting that overrides an endpoint: CONNECTOR_GOOGLE_ADS_API_URL, CONNECTOR_TWITTER_APP_TOKEN_URL… */
+export function endpointSetting(type: ConnectorType, endpoint: string): string {
+  return `CONNECTOR_${type.toUpperCase()}_${endpoint.toUpperCase()}_URL`;
+}
+
+function withOverrides(def: ConnectorDefinition, env: NodeJS.ProcessEnv): ConnectorDefinition {
+  const endpoints: Endpoints = { ...def.endpoints };
+  for (const [name, url] of Object.entries(def.endpoints)) {
+    const override = env[endpointSetting(def.type, name)];
+    // Keep a trailing slash only where the platform's own URL has one (TikTok's endpoints need it).
+    if (override) endpoints[name] = url?.endsWith('/') ? override : override.replace(/\/+$/, '');
+  }
+  return { ...def, endpoints };
+}
+
+let resolved: Map<ConnectorType, ConnectorDefinition> | undefined;
+
+function definitions(): Map<ConnectorType, ConnectorDefinition> {
+  if (!resolved) {
+    const env = settings().env;
+    resolved = new Map(DEFINITIONS.map((d) => [d.type, withOverrides(d, env)]));
+  }
+  return resolved;
+}
+
+export function allDefinitions(): ConnectorDefinition[] {
+  return [...definitions().values()];
+}
+
+/** Case-insensitive lookup; undefined for an unknown type. */
+export function findDefinition(type: string): ConnectorDefinition | undefined {
+  return definitions().get(type.trim().toLowerCase() as ConnectorType);
+}
+
+export function isConnectorType(type: string): type is ConnectorType {
+  return (CONNECTOR_TYPES as readonly string[]).includes(type.trim().toLowerCase());
+}

@@ -1,0 +1,63 @@
+// A connector type described as data (after Nango's providers.yaml): where its OAuth and API live,
+// how its OAuth dialect differs, what it can do, and the JSON Schema of its configuration.
+
+export const CONNECTOR_TYPES = [
+  'meta',
+  'google_ads',
+  'facebook',
+  'instagram',
+  'twitter',
+  'linkedin',
+  'youtube',
+  'tiktok',
+] as const;
+
+export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
+
+export type PlatformFamily = 'meta' | 'google' | 'x' | 'linkedin' | 'tiktok';
+
+export type Capability = 'oauth' | 'verify' | 'metadata' | 'query' | 'execute' | 'message';
+
+export interface JsonSchema {
+  [keyword: string]: unknown;
+}
+
+/** Named endpoints; each can be overridden by CONNECTOR_<TYPE>_<NAME>_URL (e.g. _API_URL, _REVOKE_URL). */
+export interface Endpoints {
+  authorize: string;
+  token: string;
+  api: string;
+  revoke?: string;
+  [name: string]: string | undefined;
+}
+
+export interface OAuthDialect {
+  /** Default scopes requested when a connection names none. */
+  scopes: string[];
+  scopeSeparator: ' ' | ',';
+  /** 'required': always S256; 'supported': S256 sent; 'none': not sent. */
+  pkce: 'required' | 'supported' | 'none';
+  /** How the token request authenticates the client. */
+  clientAuth: 'body' | 'basic' | 'query';
+  /** The name of the client id parameter (TikTok says client_key). */
+  clientIdParam: string;
+  /** Extra authorize parameters the platform needs (Google: access_type=offline, prompt=consent). */
+  authorizeParams?: Record<string, string>;
+  /** 'rotating': each refresh returns a new refresh token; 'static': it stays; 'exchange': Meta's long-lived token exchange. */
+  refresh: 'rotating' | 'static' | 'exchange';
+}
+
+export interface ConnectorDefinition {
+  type: ConnectorType;
+  family: PlatformFamily;
+  name: string;
+  description: string;
+  authType: 'oauth2';
+  capabilities: Capability[];
+  endpoints: Endpoints;
+  oauth: OAuthDialect;
+  /** The configuration fields that hold the app's client id and secret. */
+  appCredentialFields: { clientId: string; clientSecret: string };
+  /** JSON Schema (2020-12) of the configuration; secret fields carry writeOnly: true. */
+  configSchema: JsonSchema;
+}

@@ -1,0 +1,56 @@
+import { findDefinition, allDefinitions } from '../catalog/registry';
+import { ConnectorDefinition } from '../catalog/types';
+import { validateConfig } from '../catalog/validation';
+import { jsonObject } from '../http/body';
+import { RequestContext } from '../http/context';
+import { success } from '../http/envelope';
+import { badRequest, notFound } from '../http/errors';
+
+/** The public description of a connector type; endpoint URLs and app credentials stay inside. */
+export function describeConnector(def: ConnectorDefinition, withSchema: boolean): Record<string, unknown> {
+  return {
+    type: def.type,
+    name: def.name,
+    description: def.description,
+    family: def.family,
+    auth_type: def.authType,
+    capabilities: def.capabilities,
+    oauth: {
+      default_scopes: def.oauth.scopes,
+      scope_separator: def.oauth.scopeSeparator,
+      pkce: def.oauth.pkce,
+      refresh: def.oauth.refresh,
+    },
+    ...(withSchema ? { schema: def.configSchema } : {}),
+  };
+}
+
+/** The definition named by the route's {connector_type}, or 404. */
+export function definitionFromRoute(ctx: RequestContext): ConnectorDefinition {
+  const type = ctx.params.connector_type ?? '';
+  const def = findDefinition(type);
+  if (!def) throw notFound(`Unknown connector type '${type.slice(0, 64)}'.`);
+  return def;
+}
+
+export async function listConnectors(ctx: RequestContext) {
+  return success(
+    ctx.requestId,
+    allDefinitions().map((d) => describeConnector(d, false)),
+  );
+}
+
+export async function getConnector(ctx: RequestContext) {
+  return success(ctx.requestId, describeConnector(definitionFromRoute(ctx), true));
+}
+
+export async function getConnectorSchema(ctx: RequestContext) {
+  return success(ctx.requestId, definitionFromRoute(ctx).configSchema);
+}
+
+export async function validateConnectorConfig(ctx: RequestContext) {
+  const def = definitionFromRoute(ctx);
+  const body = await jsonObject(ctx);
+  if (!('config' in body)) throw badRequest('The body must be {"config": {…}}.');
+  return success(ctx.requestId, validateConfig(def.type, body.config));
+}

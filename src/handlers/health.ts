@@ -1,0 +1,61 @@
+// GET /health: each dependency's state, 200 when all are up, 503 otherwise, so a load balancer can act on it.
+import { RequestContext } from '../http/context';
+import { settings } from '../settings';
+import { tableClient, tablesTarget } from '../stores/tables';
+import { secretStoreHealth } from '../stores/secretStoreHealth';
+
+type DependencyState = { status: 'ok' | 'unavailable' | 'not_configured'; [detail: string]: unknown };
+
+const CHECK_TIMEOUT_MS = 3000;
+
+async function withTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function storageState(): Promise<DependencyState> {
+  let target;
+  try {
+    target = tablesTarget();
+  } catch {
+    return { status: 'not_configured' };
+  }
+  try {
+    await withTimeout(
+      (async () => {
+        const client = await tableClient('health');
+        await client.listEntities().byPage({ maxPageSize: 1 }).next();
+      })(),
+    );
+    return { status: 'ok', kind: target.kind, endpoint: target.endpoint };
+  } catch {
+    return { status: 'unavailable', kind: target.kind, endpoint: target.endpoint };
+  }
+}
+
+function authState(): DependencyState {
+  const { authority, audiences } = settings().auth;
+  if (!authority || audiences.length === 0) return { status: 'not_configured' };
+  return { status: 'ok', authority };
+}
+
+export async function health(ctx: RequestContext) {
+  const [storage, secrets] = await Promise.all([
+    storageState(),
+    withTimeout(secretStoreHealth()).catch((): DependencyState => ({ status: 'unavailable' })),
+  ]);
+  const dependencies = { storage, secrets, auth: authState() };
+  const healthy = Object.values(dependencies).every((d) => d.status === 'ok');
+  return {
+    status: healthy ? 200 : 503,
+    headers: { 'x-request-id': ctx.requestId, 'Cache-Control': 'no-store' },
+    jsonBody: { status: healthy ? 'ok' : 'degraded', dependencies, metadata: { request_id: ctx.requestId } },
+  };
+}

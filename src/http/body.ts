@@ -1,0 +1,48 @@
+// Request bodies: JSON only, 1 MiB at most, read once.
+import { ApiError, badRequest } from './errors';
+import { RequestContext } from './context';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const tooLarge = () =>
+  new ApiError(413, 'The request body is larger than 1 MiB.', { code: 'payload_too_large' });
+
+function isJsonType(contentType: string): boolean {
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/** The JSON body, or undefined when the request has none. Malformed JSON → 400, not JSON → 415, over 1 MiB → 413. */
+export async function jsonBody(ctx: RequestContext): Promise<unknown> {
+  if (ctx.body) return ctx.body.value;
+  const declared = Number(ctx.request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const bytes = ctx.request.body ? Buffer.from(await ctx.request.arrayBuffer()) : Buffer.alloc(0);
+  if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
+  let value: unknown;
+  if (bytes.length > 0) {
+    const contentType = ctx.request.headers.get('content-type') ?? '';
+    if (!isJsonType(contentType)) {
+      throw new ApiError(415, 'The request body must be JSON (Content-Type: application/json).', {
+        code: 'unsupported_media_type',
+      });
+    }
+    try {
+      value = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw badRequest('The request body is not valid JSON.', { code: 'malformed_json' });
+    }
+  }
+  ctx.body = { value };
+  return value;
+}
+
+/** The JSON body as an object; anything else (absent, an array, a string) → 400. */
+export async function jsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
+  const value = await jsonBody(ctx);
+  if (value === undefined) throw badRequest('A JSON object body is required.', { code: 'body_required' });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badRequest('The request body must be a JSON object.', { code: 'invalid_body' });
+  }
+  return value as Record<string, unknown>;
+}

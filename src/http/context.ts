@@ -1,0 +1,28 @@
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { Principal } from '../auth/principal';
+
+/** What a handler receives: the Functions request plus what the conventions worked out for it. */
+export interface RequestContext {
+  request: HttpRequest;
+  invocation: InvocationContext;
+  requestId: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The authenticated caller; absent only on anonymous routes. */
+  principal?: Principal;
+  /** The parsed JSON body, read once by `jsonBody()`. */
+  body?: { value: unknown };
+}
+
+export type Handler = (ctx: RequestContext) => Promise<HttpResponseInit>;
+
+export type Middleware = (
+  ctx: RequestContext,
+  next: () => Promise<HttpResponseInit>,
+) => Promise<HttpResponseInit>;
+
+/** The caller of an authenticated route; a route marked anonymous has none and must not ask. */
+export function principalOf(ctx: RequestContext): Principal {
+  if (!ctx.principal) throw new Error('principalOf() called on an anonymous route');
+  return ctx.principal;
+}

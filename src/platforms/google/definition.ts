@@ -1,0 +1,97 @@
+// Google OAuth for Google Ads and YouTube: space-separated scopes, offline access with forced consent so a
+// refresh token is issued, PKCE S256, client credentials in the form body, a refresh token that does not rotate.
+import { configSchema, idField, secretField } from '../../catalog/schema';
+import { ConnectorDefinition, OAuthDialect } from '../../catalog/types';
+
+export const GOOGLE_ADS_VERSION = 'v26';
+
+const AUTHORIZE = 'https://accounts.google.com/o/oauth2/v2/auth';
+const TOKEN = 'https://oauth2.googleapis.com/token';
+const REVOKE = 'https://oauth2.googleapis.com/revoke';
+
+const dialect = (scopes: string[]): OAuthDialect => ({
+  scopes,
+  scopeSeparator: ' ',
+  pkce: 'supported',
+  clientAuth: 'body',
+  clientIdParam: 'client_id',
+  authorizeParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
+  refresh: 'static',
+});
+
+const clientId = idField(
+  'OAuth client ID',
+  '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  'The OAuth 2.0 client id, e.g. 1234-abc.apps.googleusercontent.com.',
+);
+
+export const googleDefinitions: ConnectorDefinition[] = [
+  {
+    type: 'google_ads',
+    family: 'google',
+    name: 'Google Ads',
+    description: 'Google Ads reporting with GAQL and campaign changes through the Google Ads API.',
+    authType: 'oauth2',
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    endpoints: {
+      authorize: AUTHORIZE,
+      token: TOKEN,
+      revoke: REVOKE,
+      api: `https://googleads.googleapis.com/${GOOGLE_ADS_VERSION}`,
+    },
+    oauth: dialect(['https://www.googleapis.com/auth/adwords']),
+    appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
+    configSchema: configSchema(
+      'Google Ads connector configuration',
+      {
+        client_id: clientId,
+        client_secret: secretField('OAuth client secret', 256),
+        developer_token: secretField('Developer token', 256),
+        login_customer_id: idField(
+          'Login customer ID',
+          '^[0-9]{10}$',
+          'The manager account id: 10 digits, no dashes.',
+        ),
+        refresh_token: secretField('Refresh token'),
+      },
+      ['client_id', 'client_secret', 'developer_token'],
+    ),
+  },
+  {
+    type: 'youtube',
+    family: 'google',
+    name: 'YouTube',
+    description: 'YouTube channels: Analytics reports and video metadata updates.',
+    authType: 'oauth2',
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    endpoints: {
+      authorize: AUTHORIZE,
+      token: TOKEN,
+      revoke: REVOKE,
+      api: 'https://www.googleapis.com/youtube/v3',
+      analytics: 'https://youtubeanalytics.googleapis.com/v2',
+    },
+    oauth: dialect([
+      'https://www.googleapis.com/auth/youtube.readonly',
+      'https://www.googleapis.com/auth/yt-analytics.readonly',
+      'https://www.googleapis.com/auth/youtube.force-ssl',
+    ]),
+    appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
+    configSchema: configSchema(
+      'YouTube connector configuration',
+      {
+        client_id: clientId,
+        client_secret: secretField('OAuth client secret', 256),
+        access_token: secretField('Access token'),
+        refresh_token: secretField('Refresh token'),
+        channel_id: idField(
+          'Channel ID',
+          '^UC[A-Za-z0-9_-]{22}$',
+          'The channel id: UC followed by 22 characters.',
+        ),
+        api_key: secretField('API key', 256),
+      },
+      ['client_id', 'client_secret'],
+    ),
+  },
+];

@@ -1,0 +1,49 @@
+// LinkedIn Marketing and Community Management APIs: space-separated scopes, no PKCE, client credentials in
+// the form body; refresh tokens (approved partners only) keep their original 365-day life.
+import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
+import { ConnectorDefinition } from '../../catalog/types';
+
+/** The LinkedIn-Version header (YYYYMM) every /rest call carries. */
+export const LINKEDIN_VERSION = '202603';
+
+export const linkedinDefinitions: ConnectorDefinition[] = [
+  {
+    type: 'linkedin',
+    family: 'linkedin',
+    name: 'LinkedIn',
+    description: 'LinkedIn organizations and ad accounts: ad analytics and organization posts.',
+    authType: 'oauth2',
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    endpoints: {
+      authorize: 'https://www.linkedin.com/oauth/v2/authorization',
+      token: 'https://www.linkedin.com/oauth/v2/accessToken',
+      revoke: 'https://www.linkedin.com/oauth/v2/revoke',
+      // The API origin: calls go to /rest/... (versioned by header) and /v2/userinfo.
+      api: 'https://api.linkedin.com',
+    },
+    oauth: {
+      scopes: ['openid', 'profile', 'r_ads_reporting', 'rw_organization_admin', 'w_organization_social'],
+      scopeSeparator: ' ',
+      pkce: 'none',
+      clientAuth: 'body',
+      clientIdParam: 'client_id',
+      refresh: 'static',
+    },
+    appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
+    configSchema: configSchema(
+      'LinkedIn connector configuration',
+      {
+        client_id: idField('Client ID', '^[A-Za-z0-9]{1,64}$'),
+        client_secret: secretField('Client secret', 256),
+        access_token: secretField('Access token'),
+        refresh_token: secretField('Refresh token'),
+        organization_id: idField(
+          'Organization ID',
+          DIGITS(20),
+          'The numeric id in urn:li:organization:<id>.',
+        ),
+      },
+      ['client_id', 'client_secret'],
+    ),
+  },
+];

@@ -1,0 +1,112 @@
+// Meta: Facebook Login for the Marketing API, Pages and the Instagram Graph API. One OAuth dialect for
+// three connector types: comma-separated scopes, the code exchange in the query string, and no refresh
+// token (a long-lived token through fb_exchange_token instead).
+import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
+import { ConnectorDefinition, OAuthDialect } from '../../catalog/types';
+
+export const META_GRAPH_VERSION = 'v25.0';
+
+const endpoints = {
+  authorize: `https://www.facebook.com/${META_GRAPH_VERSION}/dialog/oauth`,
+  token: `https://graph.facebook.com/${META_GRAPH_VERSION}/oauth/access_token`,
+  api: `https://graph.facebook.com/${META_GRAPH_VERSION}`,
+};
+
+const dialect = (scopes: string[]): OAuthDialect => ({
+  scopes,
+  scopeSeparator: ',',
+  pkce: 'none',
+  clientAuth: 'query',
+  clientIdParam: 'client_id',
+  refresh: 'exchange',
+});
+
+const appId = idField('App ID', DIGITS(32), 'The Meta app id (digits).');
+const appSecret = secretField('App secret', 256);
+const accessToken = secretField('Access token');
+
+export const metaDefinitions: ConnectorDefinition[] = [
+  {
+    type: 'meta',
+    family: 'meta',
+    name: 'Meta',
+    description:
+      'Facebook and Instagram ads (Marketing API insights), Pages and Instagram business accounts.',
+    authType: 'oauth2',
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    endpoints,
+    oauth: dialect([
+      'ads_read',
+      'business_management',
+      'pages_show_list',
+      'pages_read_engagement',
+      'pages_manage_posts',
+      'instagram_basic',
+      'instagram_manage_insights',
+      'instagram_content_publish',
+    ]),
+    appCredentialFields: { clientId: 'app_id', clientSecret: 'app_secret' },
+    configSchema: configSchema(
+      'Meta connector configuration',
+      {
+        app_id: appId,
+        app_secret: appSecret,
+        access_token: accessToken,
+        business_id: idField('Business ID', DIGITS(32), 'The Business Manager id (digits).'),
+      },
+      ['app_id', 'app_secret'],
+    ),
+  },
+  {
+    type: 'facebook',
+    family: 'meta',
+    name: 'Facebook',
+    description: 'Facebook Pages: page insights and publishing posts.',
+    authType: 'oauth2',
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    endpoints,
+    oauth: dialect(['pages_show_list', 'pages_read_engagement', 'pages_manage_posts', 'read_insights']),
+    appCredentialFields: { clientId: 'app_id', clientSecret: 'app_secret' },
+    configSchema: configSchema(
+      'Facebook connector configuration',
+      {
+        app_id: appId,
+        app_secret: appSecret,
+        access_token: accessToken,
+        refresh_token: secretField('Refresh token'),
+        page_id: idField('Page ID', DIGITS(32)),
+        verify_token: secretField('Webhook verify token', 256),
+      },
+      ['app_id', 'app_secret'],
+    ),
+  },
+  {
+    type: 'instagram',
+    family: 'meta',
+    name: 'Instagram',
+    description: 'Instagram business accounts through the Instagram Graph API: insights and publishing.',
+    authType: 'oauth2',
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    endpoints,
+    oauth: dialect([
+      'instagram_basic',
+      'instagram_manage_insights',
+      'instagram_content_publish',
+      'pages_show_list',
+      'pages_read_engagement',
+    ]),
+    appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
+    configSchema: configSchema(
+      'Instagram connector configuration',
+      {
+        client_id: idField('Client ID', DIGITS(32), 'The Meta app id (digits).'),
+        client_secret: secretField('Client secret', 256),
+        access_token: accessToken,
+        refresh_token: secretField('Refresh token'),
+        instagram_account_id: idField('Instagram business account ID', DIGITS(32)),
+        facebook_page_id: idField('Facebook Page ID', DIGITS(32)),
+      },
+      ['client_id', 'client_secret'],
+    ),
+  },
+];

@@ -1,0 +1,41 @@
+// TikTok Login Kit v2 (organic): `client_key` instead of client_id, comma-separated scopes, client
+// credentials in the form body, refresh tokens that rotate.
+import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
+import { ConnectorDefinition } from '../../catalog/types';
+
+export const tiktokDefinitions: ConnectorDefinition[] = [
+  {
+    type: 'tiktok',
+    family: 'tiktok',
+    name: 'TikTok',
+    description: "TikTok accounts: the user's videos with their metrics, and video publishing.",
+    authType: 'oauth2',
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    endpoints: {
+      authorize: 'https://www.tiktok.com/v2/auth/authorize/',
+      token: 'https://open.tiktokapis.com/v2/oauth/token/',
+      revoke: 'https://open.tiktokapis.com/v2/oauth/revoke/',
+      api: 'https://open.tiktokapis.com/v2',
+    },
+    oauth: {
+      scopes: ['user.info.basic', 'video.list', 'video.publish'],
+      scopeSeparator: ',',
+      pkce: 'supported',
+      clientAuth: 'body',
+      clientIdParam: 'client_key',
+      refresh: 'rotating',
+    },
+    appCredentialFields: { clientId: 'client_key', clientSecret: 'client_secret' },
+    configSchema: configSchema(
+      'TikTok connector configuration',
+      {
+        client_key: idField('Client key', '^[A-Za-z0-9]{1,64}$'),
+        client_secret: secretField('Client secret', 256),
+        access_token: secretField('Access token'),
+        refresh_token: secretField('Refresh token'),
+        advertiser_id: idField('Advertiser ID', DIGITS(32)),
+      },
+      ['client_key', 'client_secret'],
+    ),
+  },
+];

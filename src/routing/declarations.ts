@@ -1,0 +1,45 @@
+// The shape of the route table: each function is declared once, and the same declaration drives
+// app.http()/app.timer() under the Functions host and the local host's router.
+import { InvocationContext } from '@azure/functions';
+import { Handler } from '../http/context';
+import { JsonSchema } from '../catalog/types';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface OperationDoc {
+  summary: string;
+  tag: string;
+  description?: string;
+  /** JSON Schema of the request body, when there is one. */
+  body?: JsonSchema;
+  /** Query parameters: name → description. */
+  query?: Record<string, string>;
+  /** JSON Schema of `data` in a success response. */
+  response?: JsonSchema;
+  /** Success status when not 200. */
+  status?: number;
+}
+
+export interface HttpFunctionDeclaration {
+  kind: 'http';
+  name: string;
+  methods: HttpMethod[];
+  /** The route template under the route prefix, in the Functions host's syntax. */
+  route: string;
+  /** No bearer token needed. The only place a route is made anonymous. */
+  anonymous?: boolean;
+  handler: Handler;
+  doc: OperationDoc;
+}
+
+export interface TimerFunctionDeclaration {
+  kind: 'timer';
+  name: string;
+  /** NCRONTAB schedule for the Functions host. */
+  schedule: string;
+  /** The interval the local host runs it at. */
+  intervalMs: number;
+  handler: (invocation: InvocationContext) => Promise<void>;
+}
+
+export type FunctionDeclaration = HttpFunctionDeclaration | TimerFunctionDeclaration;

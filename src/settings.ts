@@ -1,0 +1,81 @@
+// The service's settings, read from the environment once (local.settings.json `Values` under Core Tools,
+// app settings in Azure, the process environment under the local host).
+
+export interface AuthSettings {
+  /** OpenID Connect authority; undefined when neither AUTH_AUTHORITY nor AZURE_TENANT_ID is set. */
+  authority?: string;
+  audiences: string[];
+  /** '*' for any tenant; undefined means "the authority's tenant", decided from its metadata. */
+  allowedTenants?: string[] | '*';
+  tenantId?: string;
+}
+
+export interface Settings {
+  port: number;
+  publicBaseUrl: string;
+  auth: AuthSettings;
+  tablesConnectionString?: string;
+  tablesEndpoint?: string;
+  keyVaultUrl?: string;
+  localSecretsKey?: string;
+  /** Where the local host keeps its data (Azurite, the generated local secret key). */
+  dataDir: string;
+  allowedReturnOrigins: string[];
+  sessionIdleHours: number;
+  env: NodeJS.ProcessEnv;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
+function stripSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const port = Number(env.PORT ?? 7071);
+  const publicBaseUrl = stripSlash(env.PUBLIC_BASE_URL || `http://localhost:${port}`);
+  const tenantId = env.AZURE_TENANT_ID || undefined;
+  const authority = env.AUTH_AUTHORITY
+    ? stripSlash(env.AUTH_AUTHORITY)
+    : tenantId
+      ? `https://login.microsoftonline.com/${tenantId}/v2.0`
+      : undefined;
+  const tenants = list(env.AUTH_ALLOWED_TENANTS);
+  const returnOrigins = list(env.OAUTH_ALLOWED_RETURN_URLS).map((u) => new URL(u).origin);
+  return {
+    port,
+    publicBaseUrl,
+    auth: {
+      authority,
+      audiences: list(env.AUTH_AUDIENCE),
+      allowedTenants: tenants.includes('*') ? '*' : tenants.length > 0 ? tenants : undefined,
+      tenantId,
+    },
+    tablesConnectionString: env.TABLES_CONNECTION_STRING || undefined,
+    tablesEndpoint: env.TABLES_ENDPOINT || undefined,
+    keyVaultUrl: env.KEY_VAULT_URL || undefined,
+    localSecretsKey: env.LOCAL_SECRETS_KEY || undefined,
+    dataDir: env.DATA_DIR || '.data',
+    allowedReturnOrigins: returnOrigins.length > 0 ? returnOrigins : [new URL(publicBaseUrl).origin],
+    sessionIdleHours: Number(env.SESSION_IDLE_HOURS ?? 24),
+    env,
+  };
+}
+
+let current: Settings | undefined;
+
+/** The process's settings, read on first use. */
+export function settings(): Settings {
+  current ??= readSettings();
+  return current;
+}
+
+/** Forgets the cached settings, so the next call re-reads the environment (the local host sets some). */
+export function resetSettings(): void {
+  current = undefined;
+}

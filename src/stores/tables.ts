@@ -1,0 +1,69 @@
+// Table Storage: a connection string (Azurite locally), or an endpoint reached with DefaultAzureCredential
+// (managed identity in Azure). The SDK loads on first use so importing the app stays fast.
+import type { TableClient } from '@azure/data-tables';
+import { settings } from '../settings';
+
+export type TablesKind = 'connection-string' | 'managed-identity';
+
+export interface TablesTarget {
+  kind: TablesKind;
+  /** For logs and health: the endpoint, never the key. */
+  endpoint: string;
+}
+
+export function tablesTarget(): TablesTarget {
+  const s = settings();
+  if (s.tablesConnectionString) {
+    const endpoint = /TableEndpoint=([^;]+)/i.exec(s.tablesConnectionString)?.[1];
+    const account = /AccountName=([^;]+)/i.exec(s.tablesConnectionString)?.[1];
+    return {
+      kind: 'connection-string',
+      endpoint: endpoint ?? `https://${account ?? '?'}.table.core.windows.net`,
+    };
+  }
+  if (s.tablesEndpoint) return { kind: 'managed-identity', endpoint: s.tablesEndpoint };
+  throw new Error('Table Storage is not configured: set TABLES_CONNECTION_STRING or TABLES_ENDPOINT.');
+}
+
+const clients = new Map<string, Promise<TableClient>>();
+
+async function createClient(table: string): Promise<TableClient> {
+  const { TableClient } = await import('@azure/data-tables');
+  const s = settings();
+  const client = s.tablesConnectionString
+    ? TableClient.fromConnectionString(s.tablesConnectionString, table, { allowInsecureConnection: true })
+    : new TableClient(tablesTarget().endpoint, table, await defaultCredential());
+  try {
+    await client.createTable();
+  } catch (err) {
+    // 409: it exists already, which is the usual case.
+    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+  }
+  return client;
+}
+
+/** A client for `table`, created (with its table) once per process. */
+export function tableClient(table: string): Promise<TableClient> {
+  let client = clients.get(table);
+  if (!client) {
+    client = createClient(table);
+    clients.set(table, client);
+    // A failure (storage down at start-up) must not stick: the next call tries again.
+    client.catch(() => clients.delete(table));
+  }
+  return client;
+}
+
+let credential: Promise<import('@azure/identity').TokenCredential> | undefined;
+
+/** One DefaultAzureCredential per process, shared by tables and Key Vault. */
+export function defaultCredential(): Promise<import('@azure/identity').TokenCredential> {
+  credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+  return credential;
+}
+
+/** Status 404/409/412 of a Table Storage error, or undefined for anything else. */
+export function tableErrorStatus(err: unknown): number | undefined {
+  const status = (err as { statusCode?: number }).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
