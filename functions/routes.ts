@@ -10,7 +10,16 @@ import { fallbackHandler } from '../src/handlers/fallback';
 import { health } from '../src/handlers/health';
 import { openApiHandler } from '../src/handlers/openapi';
 import { FunctionDeclaration, HttpFunctionDeclaration } from '../src/routing/declarations';
-import { catalogDocs } from '../src/openapi/schemas';
+import { catalogDocs, configurationDocs } from '../src/openapi/schemas';
+import {
+  createConfig,
+  deleteConfig,
+  getConfig,
+  getConfigSecretsMasked,
+  listConfigs,
+  patchConfig,
+  verifyConfig,
+} from '../src/handlers/configurations';
 
 export const functions: FunctionDeclaration[] = [
   // Service
@@ -65,6 +74,64 @@ export const functions: FunctionDeclaration[] = [
     route: 'v1/connectors/types/{connector_type}/schema',
     handler: getConnectorSchema,
     doc: catalogDocs.schema,
+  },
+
+  // Connector configurations
+  {
+    kind: 'http',
+    name: 'configs-create',
+    methods: ['POST'],
+    route: 'v1/connectors/configs',
+    handler: createConfig,
+    doc: configurationDocs.create,
+  },
+  {
+    kind: 'http',
+    name: 'configs-list',
+    methods: ['GET'],
+    route: 'v1/connectors/configs',
+    handler: listConfigs,
+    doc: configurationDocs.list,
+  },
+  {
+    kind: 'http',
+    name: 'configs-get',
+    methods: ['GET'],
+    route: 'v1/connectors/configs/{id}',
+    handler: getConfig,
+    doc: configurationDocs.get,
+  },
+  {
+    kind: 'http',
+    name: 'configs-get-config',
+    methods: ['GET'],
+    route: 'v1/connectors/configs/{id}/config',
+    handler: getConfigSecretsMasked,
+    doc: configurationDocs.config,
+  },
+  {
+    kind: 'http',
+    name: 'configs-patch',
+    methods: ['PATCH'],
+    route: 'v1/connectors/configs/{id}',
+    handler: patchConfig,
+    doc: configurationDocs.patch,
+  },
+  {
+    kind: 'http',
+    name: 'configs-delete',
+    methods: ['DELETE'],
+    route: 'v1/connectors/configs/{id}',
+    handler: deleteConfig,
+    doc: configurationDocs.remove,
+  },
+  {
+    kind: 'http',
+    name: 'configs-verify',
+    methods: ['POST'],
+    route: 'v1/connectors/configs/{id}/verify',
+    handler: verifyConfig,
+    doc: configurationDocs.verify,
   },
 ];
 

@@ -1,6 +1,6 @@
 // The local host: serves the declared functions the way the Functions host does, handing each handler a
 // real HttpRequest and InvocationContext of @azure/functions and writing back its HttpResponseInit.
-import { HttpRequest, HttpResponse, InvocationContext, LogLevel } from '@azure/functions';
+import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext, LogLevel } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -74,6 +74,53 @@ async function writeResponse(res: ServerResponse, response: HttpResponse): Promi
   res.end(body);
 }
 
+// Statuses the fetch Response takes (200-599) less those that cannot have a body.
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+
+/**
+ * The bytes `writeResponse(res, new HttpResponse(init))` would write, worked out without the fetch
+ * Response and its body stream, for the common case: a JSON body, a plain record of well-formed headers,
+ * no cookies. Undefined for anything else, which takes the general path. Same status, same headers (names
+ * lower-cased and sorted as `Headers` iterates them, content-type defaulted, content-length last), same body.
+ */
+function plainJsonResponse(
+  init: HttpResponseInit,
+): { status: number; headers: Record<string, string>; body: Buffer } | undefined {
+  const status = init.status ?? 200;
+  if (init.jsonBody === undefined || init.jsonBody === null) return undefined;
+  if (!Number.isInteger(status) || status < 200 || status > 599 || NULL_BODY_STATUSES.has(status)) {
+    return undefined;
+  }
+  if (init.cookies !== undefined && init.cookies.length > 0) return undefined;
+  const given = init.headers ?? {};
+  if (Object.getPrototypeOf(given) !== Object.prototype) return undefined;
+  const entries: [string, string][] = [];
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(given as Record<string, unknown>)) {
+    const lower = name.toLowerCase();
+    if (typeof value !== 'string' || !HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) return undefined;
+    if (seen.has(lower) || lower === 'content-length' || lower === 'set-cookie') return undefined;
+    seen.add(lower);
+    entries.push([lower, value]);
+  }
+  if (!seen.has('content-type')) entries.push(['content-type', 'application/json']);
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const body = Buffer.from((JSON.stringify(init.jsonBody) as string | undefined) ?? '', 'utf8');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of entries) headers[name] = value;
+  headers['content-length'] = String(body.length);
+  return { status, headers, body };
+}
+
+async function writeInit(res: ServerResponse, init: HttpResponseInit): Promise<void> {
+  const plain = plainJsonResponse(init);
+  if (!plain) return writeResponse(res, new HttpResponse(init));
+  res.writeHead(plain.status, plain.headers);
+  res.end(plain.body);
+}
+
 function logHandlerFor(log: Log, functionName: string, invocationId: string) {
   return (level: LogLevel, ...args: unknown[]) =>
     log(
@@ -92,8 +139,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = headerRecord(req);
-    const requestId = requestIdOf(new Headers(headers));
-    const reply = (init: ReturnType<typeof failure>) => writeResponse(res, new HttpResponse(init));
+    // Only the host's own answers (413, 404, 405) need the request id here; the pipeline works out its own.
+    const requestId = () => requestIdOf(new Headers(headers));
+    const reply = (init: ReturnType<typeof failure>) => writeInit(res, init);
 
     let body: Buffer;
     try {
@@ -102,7 +150,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       if (err instanceof BodyTooLarge) {
         res.setHeader('connection', 'close');
         await reply(
-          failure(requestId, 413, {
+          failure(requestId(), 413, {
             error: 'The request body is larger than 1 MiB.',
             code: 'payload_too_large',
           }),
@@ -123,7 +171,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (match.kind !== 'found') {
       const error = unmatchedResponse(match);
       await reply(
-        failure(requestId, error.status, { error: error.message, code: error.code }, error.headers),
+        failure(requestId(), error.status, { error: error.message, code: error.code }, error.headers),
       );
       return;
     }
@@ -142,7 +190,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       logHandler: logHandlerFor(options.log, fn.name, invocationId),
     });
     const init = await azureHandlerOf(fn)(request, invocation);
-    await writeResponse(res, new HttpResponse(init));
+    await writeInit(res, init);
   };
 
   const server: Server = createServer((req, res) => {

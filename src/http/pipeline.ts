@@ -6,6 +6,7 @@ import { failure } from './envelope';
 import { ApiError } from './errors';
 import { redact } from './redact';
 import { requestIdOf } from './requestId';
+import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
 
 export function compose(middlewares: readonly Middleware[], handler: Handler): Handler {
   return (ctx) => {
@@ -24,6 +25,10 @@ export function errorResponse(ctx: RequestContext, err: unknown): HttpResponseIn
       { error: err.message, code: err.code, details: err.details },
       err.headers,
     );
+  }
+  if (err instanceof SecretStoreUnavailableError || err instanceof SecretKeyMismatchError) {
+    ctx.invocation.warn(redact(`secret store failure: ${err.message}`));
+    return failure(ctx.requestId, 503, { error: err.message, code: 'secret_store_unavailable' });
   }
   if (isDependencyFailure(err)) {
     ctx.invocation.warn(redact(`dependency failure: ${describe(err)}`));

@@ -1,6 +1,12 @@
-// The secret store's state for /health. Until the secret store lands this reports which one is configured.
-import { settings } from '../settings';
+// The secret store's state for /health.
+import { secretStore } from '../secrets';
 
 export async function secretStoreHealth(): Promise<{ status: 'ok' | 'unavailable'; kind: string }> {
-  return { status: 'ok', kind: settings().keyVaultUrl ? 'key-vault' : 'local' };
+  const store = secretStore();
+  try {
+    await store.ping();
+    return { status: 'ok', kind: store.kind };
+  } catch {
+    return { status: 'unavailable', kind: store.kind };
+  }
 }

@@ -25,10 +25,15 @@ export function tablesTarget(): TablesTarget {
   throw new Error('Table Storage is not configured: set TABLES_CONNECTION_STRING or TABLES_ENDPOINT.');
 }
 
+/** The SDK module, loaded on first use (for `odata` and the client classes). */
+export function tablesSdk(): Promise<typeof import('@azure/data-tables')> {
+  return import('@azure/data-tables');
+}
+
 const clients = new Map<string, Promise<TableClient>>();
 
 async function createClient(table: string): Promise<TableClient> {
-  const { TableClient } = await import('@azure/data-tables');
+  const { TableClient } = await tablesSdk();
   const s = settings();
   const client = s.tablesConnectionString
     ? TableClient.fromConnectionString(s.tablesConnectionString, table, { allowInsecureConnection: true })

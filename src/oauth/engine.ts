@@ -1,0 +1,208 @@
+// One OAuth 2.0 engine for every platform. What differs between platforms is data in the catalog
+// definitions (OAuthDialect): scope separator, PKCE, how the client authenticates, the client id's name,
+// extra authorize parameters, and how tokens are renewed.
+import { createHash, randomBytes } from 'node:crypto';
+import { ConnectorDefinition } from '../catalog/types';
+import {
+  field,
+  PlatformResponse,
+  platformRequest,
+  PlatformRequest,
+  PlatformUnreachableError,
+} from '../platforms/http';
+import { ClientRejectedError, GrantRevokedError, TokenEndpointError } from './errors';
+import { TokenSet } from './tokens';
+
+export interface AppCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface Pkce {
+  verifier: string;
+  challenge: string;
+}
+
+export function newPkce(): Pkce {
+  const verifier = randomBytes(48).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export function usesPkce(def: ConnectorDefinition): boolean {
+  return def.oauth.pkce !== 'none';
+}
+
+export function authorizationUrl(
+  def: ConnectorDefinition,
+  app: AppCredentials,
+  options: { state: string; redirectUri: string; scopes: string[]; pkce?: Pkce },
+): string {
+  const url = new URL(def.endpoints.authorize);
+  const params: Record<string, string> = {
+    [def.oauth.clientIdParam]: app.clientId,
+    redirect_uri: options.redirectUri,
+    response_type: 'code',
+    scope: options.scopes.join(def.oauth.scopeSeparator),
+    state: options.state,
+    ...def.oauth.authorizeParams,
+  };
+  if (options.pkce && usesPkce(def)) {
+    params.code_challenge = options.pkce.challenge;
+    params.code_challenge_method = 'S256';
+  }
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+/** The token request for a grant, authenticated the platform's way. */
+function tokenRequest(
+  def: ConnectorDefinition,
+  app: AppCredentials,
+  grant: Record<string, string>,
+): PlatformRequest {
+  const { clientAuth, clientIdParam } = def.oauth;
+  if (clientAuth === 'query') {
+    // Meta: a GET with everything, client secret included, in the query string.
+    return {
+      method: 'GET',
+      url: def.endpoints.token,
+      query: { [clientIdParam]: app.clientId, client_secret: app.clientSecret, ...grant },
+    };
+  }
+  if (clientAuth === 'basic') {
+    const basic = Buffer.from(
+      `${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`,
+    ).toString('base64');
+    return {
+      method: 'POST',
+      url: def.endpoints.token,
+      headers: { authorization: `Basic ${basic}` },
+      form: { [clientIdParam]: app.clientId, ...grant },
+    };
+  }
+  return {
+    method: 'POST',
+    url: def.endpoints.token,
+    form: { [clientIdParam]: app.clientId, client_secret: app.clientSecret, ...grant },
+  };
+}
+
+function describeError(def: ConnectorDefinition, res: PlatformResponse): string {
+  const oauthError = field(res.body, 'error');
+  const description = field(res.body, 'error_description');
+  const metaMessage = field(res.body, 'error', 'message');
+  const detail =
+    typeof metaMessage === 'string'
+      ? metaMessage
+      : typeof oauthError === 'string'
+        ? `${oauthError}${typeof description === 'string' ? `: ${description}` : ''}`
+        : `HTTP ${res.status}`;
+  return `${def.name} token endpoint: ${detail}`;
+}
+
+/** Classifies a token endpoint's refusal; undefined when the answer is a success. */
+function refusal(def: ConnectorDefinition, res: PlatformResponse): Error | undefined {
+  const oauthError = field(res.body, 'error');
+  const metaCode = field(res.body, 'error', 'code');
+  const success =
+    res.status >= 200 && res.status < 300 && typeof field(res.body, 'access_token') === 'string';
+  if (success) return undefined;
+  const message = describeError(def, res);
+  if (oauthError === 'invalid_grant' || metaCode === 190) return new GrantRevokedError(message);
+  if (
+    oauthError === 'invalid_client' ||
+    oauthError === 'unauthorized_client' ||
+    metaCode === 1 ||
+    metaCode === 101
+  ) {
+    return new ClientRejectedError(message);
+  }
+  // X answers a used or unknown refresh token with invalid_request and this description.
+  if (oauthError === 'invalid_request' && res.status === 400) return new GrantRevokedError(message);
+  return new TokenEndpointError(message, res.status);
+}
+
+function isoIn(seconds: unknown, now: number): string | undefined {
+  const n = typeof seconds === 'string' ? Number(seconds) : seconds;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0
+    ? new Date(now + n * 1000).toISOString()
+    : undefined;
+}
+
+function parseTokens(res: PlatformResponse, previous?: TokenSet): TokenSet {
+  const body = res.body as Record<string, unknown>;
+  const now = Date.now();
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const scope = Array.isArray(body.scope) ? body.scope.join(',') : str(body.scope);
+  // Fields the platform does not send again (a refresh token that is not rotated, the scope) are kept.
+  return {
+    ...previous,
+    access_token: String(body.access_token),
+    token_type: str(body.token_type) ?? previous?.token_type,
+    refresh_token: str(body.refresh_token) ?? previous?.refresh_token,
+    scope: scope ?? previous?.scope,
+    expires_at: isoIn(body.expires_in, now),
+    refresh_expires_at:
+      isoIn(body.refresh_expires_in ?? body.refresh_token_expires_in, now) ??
+      (str(body.refresh_token) ? undefined : previous?.refresh_expires_at),
+    open_id: str(body.open_id) ?? previous?.open_id,
+  };
+}
+
+async function callTokenEndpoint(
+  def: ConnectorDefinition,
+  req: PlatformRequest,
+  previous?: TokenSet,
+): Promise<TokenSet> {
+  let res: PlatformResponse;
+  try {
+    res = await platformRequest({ timeoutMs: 15_000, ...req });
+  } catch (err) {
+    if (err instanceof PlatformUnreachableError) throw new TokenEndpointError(err.message);
+    throw err;
+  }
+  const refused = refusal(def, res);
+  if (refused) throw refused;
+  return parseTokens(res, previous);
+}
+
+export function exchangeCode(
+  def: ConnectorDefinition,
+  app: AppCredentials,
+  options: { code: string; redirectUri: string; codeVerifier?: string },
+): Promise<TokenSet> {
+  return callTokenEndpoint(
+    def,
+    tokenRequest(def, app, {
+      grant_type: 'authorization_code',
+      code: options.code,
+      redirect_uri: options.redirectUri,
+      ...(options.codeVerifier && usesPkce(def) ? { code_verifier: options.codeVerifier } : {}),
+    }),
+  );
+}
+
+/** Renews the tokens: a refresh-token grant, or Meta's long-lived token exchange. */
+export function renewTokens(
+  def: ConnectorDefinition,
+  app: AppCredentials,
+  tokens: TokenSet,
+): Promise<TokenSet> {
+  if (def.oauth.refresh === 'exchange') {
+    return callTokenEndpoint(
+      def,
+      tokenRequest(def, app, { grant_type: 'fb_exchange_token', fb_exchange_token: tokens.access_token }),
+      tokens,
+    );
+  }
+  if (!tokens.refresh_token) {
+    throw new GrantRevokedError(
+      `${def.name} gave this connection no refresh token; reconnect it to renew access.`,
+    );
+  }
+  return callTokenEndpoint(
+    def,
+    tokenRequest(def, app, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+    tokens,
+  );
+}

@@ -1,0 +1,73 @@
+// Calls to a platform's API with a user's access token, and what their failures mean to the service.
+// Each family supplies its headers and its reading of error bodies; the rest is shared.
+import { ConnectorDefinition } from '../catalog/types';
+import { PlatformRequest, PlatformResponse, platformRequest } from './http';
+
+export type FailureKind =
+  | 'token_invalid'
+  | 'rate_limited'
+  | 'bad_request'
+  | 'not_found'
+  | 'forbidden'
+  | 'platform';
+
+export interface ApiFailure {
+  kind: FailureKind;
+  message: string;
+  /** Seconds to wait, when the platform says (rate limits). */
+  retryAfterSeconds?: number;
+}
+
+export interface ApiDialect {
+  /** Headers every call carries: the token in the platform's way plus any platform headers. */
+  headers(token: string, context: ApiContext): Record<string, string>;
+  /** The failure an answer means, or undefined for a success. */
+  classify(res: PlatformResponse): ApiFailure | undefined;
+}
+
+export interface ApiContext {
+  definition: ConnectorDefinition;
+  /** The connection's configuration fields (developer token, login customer id…). */
+  config: Record<string, string>;
+}
+
+export class PlatformApiError extends Error {
+  constructor(
+    readonly failure: ApiFailure,
+    readonly platformStatus: number,
+  ) {
+    super(failure.message);
+    this.name = 'PlatformApiError';
+  }
+}
+
+export async function callApi(
+  dialect: ApiDialect,
+  context: ApiContext,
+  token: string,
+  req: PlatformRequest,
+): Promise<PlatformResponse> {
+  const res = await platformRequest({
+    ...req,
+    headers: { ...dialect.headers(token, context), ...req.headers },
+  });
+  const failure = dialect.classify(res);
+  if (failure) throw new PlatformApiError(failure, res.status);
+  return res;
+}
+
+/** The generic reading of an HTTP status, for what a family's own reading leaves open. */
+export function failureFromStatus(status: number, message: string): ApiFailure | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  if (status === 401) return { kind: 'token_invalid', message };
+  if (status === 429) return { kind: 'rate_limited', message };
+  if (status === 403) return { kind: 'forbidden', message };
+  if (status === 404) return { kind: 'not_found', message };
+  if (status >= 400 && status < 500) return { kind: 'bad_request', message };
+  return { kind: 'platform', message };
+}
+
+export interface Identity {
+  id: string;
+  name?: string;
+}

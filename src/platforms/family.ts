@@ -1,0 +1,16 @@
+// What a platform family module offers the services. Adding a family is one module that fills this in.
+import { AppCredentials } from '../oauth/engine';
+import { TokenSet } from '../oauth/tokens';
+import { ApiContext, ApiDialect, Identity } from './api';
+import { AppProbe } from './verification';
+
+export interface PlatformFamilyModule {
+  /** Proves app credentials (configuration verify). */
+  appProbe: AppProbe;
+  /** Headers and error reading of the API. */
+  api: ApiDialect;
+  /** The account a token belongs to: the cheapest identity call (also the connection test). */
+  identity(context: ApiContext, token: string): Promise<Identity | undefined>;
+  /** Revokes the grant at the platform, where it can. */
+  revoke(context: ApiContext, app: AppCredentials, tokens: TokenSet): Promise<void>;
+}

@@ -1,0 +1,62 @@
+// Google APIs (Google Ads, YouTube): {"error":{code,message,status,details|errors}}. Google Ads quota
+// arrives as 429 RESOURCE_EXHAUSTED with a retryDelay; YouTube's daily quota as 403 quotaExceeded.
+import { ApiDialect, failureFromStatus } from '../api';
+import { field } from '../http';
+
+function retryDelaySeconds(body: unknown): number | undefined {
+  const details = field(body, 'error', 'details');
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    const errors = field(detail, 'errors');
+    const list = Array.isArray(errors) ? errors : [];
+    for (const e of list) {
+      const delay = field(e, 'details', 'quotaErrorDetails', 'retryDelay');
+      if (typeof delay === 'string') return Math.ceil(parseFloat(delay));
+    }
+    const delay = field(detail, 'retryDelay');
+    if (typeof delay === 'string') return Math.ceil(parseFloat(delay));
+  }
+  return undefined;
+}
+
+/** The first Google Ads error message, which says far more than the top-level one. */
+function adsMessage(body: unknown): string | undefined {
+  const details = field(body, 'error', 'details');
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    const errors = field(detail, 'errors');
+    if (Array.isArray(errors) && errors.length > 0) {
+      const message = field(errors[0], 'message');
+      if (typeof message === 'string') return message;
+    }
+  }
+  return undefined;
+}
+
+export const googleApi: ApiDialect = {
+  headers: (token, { definition, config }) => ({
+    authorization: `Bearer ${token}`,
+    ...(definition.type === 'google_ads' && config.developer_token
+      ? { 'developer-token': config.developer_token }
+      : {}),
+    ...(definition.type === 'google_ads' && config.login_customer_id
+      ? { 'login-customer-id': config.login_customer_id }
+      : {}),
+  }),
+  classify: (res) => {
+    if (res.status >= 200 && res.status < 300) return undefined;
+    const status = field(res.body, 'error', 'status');
+    const message = `Google: ${adsMessage(res.body) ?? String(field(res.body, 'error', 'message') ?? `HTTP ${res.status}`)}`;
+    const reasons = field(res.body, 'error', 'errors');
+    const reason = Array.isArray(reasons) ? field(reasons[0], 'reason') : undefined;
+    if (res.status === 401 || status === 'UNAUTHENTICATED') return { kind: 'token_invalid', message };
+    if (res.status === 429 || status === 'RESOURCE_EXHAUSTED') {
+      return { kind: 'rate_limited', message, retryAfterSeconds: retryDelaySeconds(res.body) ?? 60 };
+    }
+    if (reason === 'quotaExceeded' || reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded') {
+      // YouTube's quota is daily; there is no Retry-After, so the client is told to wait an hour.
+      return { kind: 'rate_limited', message, retryAfterSeconds: reason === 'quotaExceeded' ? 3600 : 60 };
+    }
+    return failureFromStatus(res.status, message);
+  },
+};

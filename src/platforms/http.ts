@@ -1,0 +1,100 @@
+// Calls to the platforms: pooled connections (undici, loaded on first use), timeouts, and one shape of
+// answer for every platform. Platform-specific meaning is read by the family modules.
+import type { Dispatcher } from 'undici';
+
+export interface PlatformRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  query?: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string | undefined>;
+  /** Sent as application/json. */
+  json?: unknown;
+  timeoutMs?: number;
+}
+
+export interface PlatformResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  body: unknown;
+  text: string;
+}
+
+/** The platform could not be reached or did not answer in time (no HTTP status to read). */
+export class PlatformUnreachableError extends Error {
+  constructor(
+    readonly host: string,
+    readonly reason: 'timeout' | 'network',
+  ) {
+    super(reason === 'timeout' ? `${host} did not answer in time.` : `${host} could not be reached.`);
+    this.name = 'PlatformUnreachableError';
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+let dispatcher: Promise<Dispatcher> | undefined;
+
+function pool(): Promise<Dispatcher> {
+  dispatcher ??= import('undici').then(
+    ({ Agent }) => new Agent({ connections: 64, keepAliveTimeout: 10_000, connect: { timeout: 5_000 } }),
+  );
+  return dispatcher;
+}
+
+function compact(record: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+export async function platformRequest(req: PlatformRequest): Promise<PlatformResponse> {
+  const { request } = await import('undici');
+  const url = new URL(req.url);
+  for (const [k, v] of Object.entries(compact(req.query ?? {}))) url.searchParams.set(k, v);
+  const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+  let body: string | undefined;
+  if (req.form) {
+    body = new URLSearchParams(compact(req.form)).toString();
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  } else if (req.json !== undefined) {
+    body = JSON.stringify(req.json);
+    headers['content-type'] = 'application/json';
+  }
+  const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  try {
+    const res = await request(url, {
+      method: req.method,
+      headers,
+      body,
+      dispatcher: await pool(),
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+    return { status: res.statusCode, headers: flat, body: parsed, text };
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    const timedOut = /TIMEOUT/i.test(code) || (err instanceof Error && err.name === 'TimeoutError');
+    throw new PlatformUnreachableError(url.host, timedOut ? 'timeout' : 'network');
+  }
+}
+
+/** A string field of a JSON object body, if present. */
+export function field(body: unknown, ...path: string[]): unknown {
+  let cur: unknown = body;
+  for (const key of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}

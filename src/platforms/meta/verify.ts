@@ -1,0 +1,23 @@
+// Meta: an app access token through grant_type=client_credentials proves the app id and secret.
+import { field } from '../http';
+import { AppProbe } from '../verification';
+
+export const metaAppProbe: AppProbe = {
+  request: (def, config) => ({
+    method: 'GET',
+    url: def.endpoints.token,
+    query: {
+      client_id: config[def.appCredentialFields.clientId],
+      client_secret: config[def.appCredentialFields.clientSecret],
+      grant_type: 'client_credentials',
+    },
+  }),
+  verdict: (res) => {
+    if (res.status === 200 && typeof field(res.body, 'access_token') === 'string') return { ok: true };
+    const message = field(res.body, 'error', 'message');
+    if (res.status >= 400 && res.status < 500 && typeof message === 'string') {
+      return { ok: false, reason: `Meta rejected the app id or secret: ${message}` };
+    }
+    return undefined;
+  },
+};

@@ -1,0 +1,48 @@
+// The local secret store's keys: the current one from LOCAL_SECRETS_KEY (base64 of 32 bytes) or generated
+// once under the data directory; older ones from LOCAL_SECRETS_PREVIOUS_KEYS so existing secrets still
+// decrypt after a rotation. Each key is known by an id derived from it, stored beside every ciphertext.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface LocalKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface LocalKeyRing {
+  current: LocalKey;
+  byId: Map<string, LocalKey>;
+  /** Where the current key came from, for the start-up line (never the key). */
+  source: string;
+}
+
+function parseKey(base64: string, setting: string): LocalKey {
+  const key = Buffer.from(base64.trim(), 'base64');
+  if (key.length !== 32)
+    throw new Error(`${setting} must be the base64 of exactly 32 bytes (got ${key.length}).`);
+  return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key };
+}
+
+export function loadKeyRing(env: NodeJS.ProcessEnv, dataDir: string): LocalKeyRing {
+  let current: LocalKey;
+  let source: string;
+  if (env.LOCAL_SECRETS_KEY) {
+    current = parseKey(env.LOCAL_SECRETS_KEY, 'LOCAL_SECRETS_KEY');
+    source = 'LOCAL_SECRETS_KEY';
+  } else {
+    const file = join(dataDir, 'local-secrets.key');
+    if (!existsSync(file)) {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    }
+    current = parseKey(readFileSync(file, 'utf8'), file);
+    source = file;
+  }
+  const previous = (env.LOCAL_SECRETS_PREVIOUS_KEYS ?? '')
+    .split(',')
+    .filter((k) => k.trim())
+    .map((k) => parseKey(k, 'LOCAL_SECRETS_PREVIOUS_KEYS'));
+  const byId = new Map([...previous, current].map((k) => [k.id, k]));
+  return { current, byId, source };
+}

@@ -1,0 +1,151 @@
+// The local secret store: AES-256-GCM with a fresh 96-bit IV per write and the tenant, record and version
+// bound as associated data (a ciphertext copied to another record does not decrypt), kept in Table
+// Storage so several instances share it.
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { tableClient, tableErrorStatus, tablesSdk } from '../stores/tables';
+import { LocalKeyRing } from './localKeys';
+import {
+  SecretBundle,
+  SecretKeyMismatchError,
+  SecretRef,
+  SecretStore,
+  SecretStoreUnavailableError,
+  secretName,
+  tenantPart,
+} from './secretStore';
+import { VersionCache } from './versionCache';
+
+const TABLE = 'secrets';
+
+interface SecretEntity {
+  partitionKey: string;
+  rowKey: string;
+  keyId: string;
+  iv: string;
+  tag: string;
+  ciphertext: string;
+}
+
+function aad(ref: SecretRef, version: string): Buffer {
+  return Buffer.from(`${ref.tenantId}\n${ref.kind}\n${ref.id}\n${version}`, 'utf8');
+}
+
+function storageFailure(err: unknown): never {
+  if (err instanceof SecretKeyMismatchError) throw err;
+  const status = tableErrorStatus(err);
+  throw new SecretStoreUnavailableError(
+    `The local secret store (Table Storage) could not be reached${status ? ` (HTTP ${status})` : ''}; try again later.`,
+  );
+}
+
+export class LocalSecretStore implements SecretStore {
+  readonly kind = 'local' as const;
+  private readonly cache = new VersionCache();
+
+  constructor(private readonly keys: LocalKeyRing) {}
+
+  async put(ref: SecretRef, bundle: SecretBundle): Promise<string> {
+    const version = randomUUID().replace(/-/g, '');
+    const { current } = this.keys;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+    cipher.setAAD(aad(ref, version));
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(bundle), 'utf8'), cipher.final()]);
+    const entity: SecretEntity = {
+      partitionKey: tenantPart(ref.tenantId),
+      rowKey: `${secretName(ref)}@${version}`,
+      keyId: current.id,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      ciphertext: ciphertext.toString('base64'),
+    };
+    try {
+      await (await tableClient(TABLE)).createEntity(entity);
+    } catch (err) {
+      storageFailure(err);
+    }
+    this.cache.set(secretName(ref), version, bundle);
+    return version;
+  }
+
+  async get(ref: SecretRef, version: string): Promise<SecretBundle | undefined> {
+    const name = secretName(ref);
+    const cached = this.cache.get(name, version);
+    if (cached) return cached;
+    let entity: SecretEntity;
+    try {
+      entity = await (
+        await tableClient(TABLE)
+      ).getEntity<SecretEntity>(tenantPart(ref.tenantId), `${name}@${version}`);
+    } catch (err) {
+      if (tableErrorStatus(err) === 404) return undefined;
+      storageFailure(err);
+    }
+    const bundle = this.decrypt(ref, version, entity);
+    this.cache.set(name, version, bundle);
+    return bundle;
+  }
+
+  private decrypt(ref: SecretRef, version: string, entity: SecretEntity): SecretBundle {
+    const key = this.keys.byId.get(entity.keyId);
+    if (!key) throw new SecretKeyMismatchError(entity.keyId);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(entity.iv, 'base64'));
+      decipher.setAAD(aad(ref, version));
+      decipher.setAuthTag(Buffer.from(entity.tag, 'base64'));
+      const plain = Buffer.concat([
+        decipher.update(Buffer.from(entity.ciphertext, 'base64')),
+        decipher.final(),
+      ]);
+      return JSON.parse(plain.toString('utf8')) as SecretBundle;
+    } catch {
+      // GCM authentication failed: wrong key under a right id, or a tampered or moved ciphertext.
+      throw new SecretKeyMismatchError(entity.keyId);
+    }
+  }
+
+  private async versions(ref: SecretRef): Promise<string[]> {
+    const name = secretName(ref);
+    const client = await tableClient(TABLE);
+    const { odata } = await tablesSdk();
+    const rows: string[] = [];
+    // Row keys are `${name}@${version}`; '@' sorts before 'A', so ge '@' and lt 'A' bounds the name's rows.
+    const filter = odata`PartitionKey eq ${tenantPart(ref.tenantId)} and RowKey ge ${`${name}@`} and RowKey lt ${`${name}A`}`;
+    for await (const e of client.listEntities<SecretEntity>({
+      queryOptions: { filter, select: ['RowKey'] },
+    })) {
+      rows.push(e.rowKey);
+    }
+    return rows;
+  }
+
+  async delete(ref: SecretRef): Promise<void> {
+    this.cache.forget(secretName(ref));
+    try {
+      const client = await tableClient(TABLE);
+      for (const rowKey of await this.versions(ref)) {
+        await client.deleteEntity(tenantPart(ref.tenantId), rowKey).catch((err: unknown) => {
+          if (tableErrorStatus(err) !== 404) throw err;
+        });
+      }
+    } catch (err) {
+      storageFailure(err);
+    }
+  }
+
+  async prune(ref: SecretRef, keep: string): Promise<void> {
+    const client = await tableClient(TABLE);
+    for (const rowKey of await this.versions(ref)) {
+      if (!rowKey.endsWith(`@${keep}`))
+        await client.deleteEntity(tenantPart(ref.tenantId), rowKey).catch(() => undefined);
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await (await tableClient(TABLE)).listEntities().byPage({ maxPageSize: 1 }).next();
+    } catch (err) {
+      storageFailure(err);
+    }
+  }
+}

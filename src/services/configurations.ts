@@ -1,0 +1,357 @@
+// Connector configurations: a tenant's app credentials for one platform. The record goes to Table Storage,
+// its secret fields to the secret store, in an order that never leaves a record without its secret.
+import { randomUUID } from 'node:crypto';
+import { findDefinition } from '../catalog/registry';
+import { secretFieldsOf } from '../catalog/schema';
+import { ConnectorDefinition } from '../catalog/types';
+import { validateConfig } from '../catalog/validation';
+import { ApiError, badRequest, notFound } from '../http/errors';
+import { families } from '../platforms';
+import { PlatformUnreachableError } from '../platforms/http';
+import { PlatformAnswerError, runProbe } from '../platforms/verification';
+import { secretStore } from '../secrets';
+import { SecretRef } from '../secrets/secretStore';
+import { settings } from '../settings';
+import {
+  ConfigurationRecord,
+  deleteConfiguration,
+  EtagMismatchError,
+  insertConfiguration,
+  listConfigurations,
+  readConfiguration,
+  replaceConfiguration,
+  Stored,
+} from '../stores/configurationStore';
+import { isMaskEcho, maskedConfig } from './masking';
+
+export const CONFIG_STATUSES = ['pending_setup', 'active', 'inactive', 'error'] as const;
+/** What a client may set; pending_setup and error are the service's verdicts. */
+const SETTABLE_STATUSES = ['active', 'inactive'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_ATTEMPTS = 8;
+
+export interface ConfigurationView {
+  id: string;
+  name: string;
+  connector_type: string;
+  status: string;
+  config: Record<string, unknown>;
+  last_verified_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const refOf = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'config', id });
+
+function definitionOf(type: unknown): ConnectorDefinition {
+  if (typeof type !== 'string') throw badRequest('connector_type is required: one of the catalog types.');
+  const def = findDefinition(type);
+  if (!def) throw badRequest(`Unknown connector_type '${type.slice(0, 64)}'.`);
+  return def;
+}
+
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {
+    throw badRequest('name must be a non-empty string of at most 200 characters.');
+  }
+  return name.trim();
+}
+
+function checkConfig(def: ConnectorDefinition, config: unknown): Record<string, unknown> {
+  const result = validateConfig(def.type, config);
+  if (!result.valid) {
+    throw badRequest(`The configuration is not valid for ${def.type}.`, {
+      code: 'invalid_config',
+      details: result.errors,
+    });
+  }
+  return config as Record<string, unknown>;
+}
+
+/** Splits a validated configuration into table fields and secret-store fields. */
+function split(def: ConnectorDefinition, config: Record<string, unknown>) {
+  const secretNames = new Set(secretFieldsOf(def.configSchema));
+  const publicConfig: Record<string, unknown> = {};
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (secretNames.has(k)) secrets[k] = String(v);
+    else publicConfig[k] = v;
+  }
+  return { publicConfig, secrets };
+}
+
+async function secretsOf(record: ConfigurationRecord): Promise<Record<string, string>> {
+  if (!record.secretVersion) return {};
+  const bundle = await secretStore().get(refOf(record.tenantId, record.id), record.secretVersion);
+  if (!bundle) {
+    throw new ApiError(503, "The configuration's secrets are missing from the secret store.", {
+      code: 'secret_missing',
+    });
+  }
+  return bundle;
+}
+
+export async function viewOf(record: ConfigurationRecord): Promise<ConfigurationView> {
+  return {
+    id: record.id,
+    name: record.name,
+    connector_type: record.connectorType,
+    status: record.status,
+    config: maskedConfig(record.publicConfig, await secretsOf(record)),
+    last_verified_at: record.lastVerifiedAt ?? null,
+    last_error: record.lastError ?? null,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
+}
+
+async function load(tenantId: string, id: string): Promise<Stored<ConfigurationRecord>> {
+  const stored = UUID.test(id) ? await readConfiguration(tenantId, id.toLowerCase()) : undefined;
+  if (!stored) throw notFound('No connector configuration with this id.');
+  return stored;
+}
+
+export async function createConfiguration(tenantId: string, body: Record<string, unknown>) {
+  const unknownKeys = Object.keys(body).filter((k) => !['name', 'connector_type', 'config'].includes(k));
+  if (unknownKeys.length > 0) throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}.`);
+  const name = checkName(body.name);
+  const def = definitionOf(body.connector_type);
+  const { publicConfig, secrets } = split(def, checkConfig(def, body.config));
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  const store = secretStore();
+  const ref = refOf(tenantId, id);
+  const secretVersion = Object.keys(secrets).length > 0 ? await store.put(ref, secrets) : undefined;
+  const record: ConfigurationRecord = {
+    tenantId,
+    id,
+    name,
+    connectorType: def.type,
+    status: 'pending_setup',
+    publicConfig,
+    secretVersion,
+    secretFields: Object.keys(secrets),
+    createdAt: now,
+    updatedAt: now,
+  };
+  let etag: string;
+  try {
+    etag = await insertConfiguration(record);
+  } catch (err) {
+    // The record did not land: take its secret back so nothing is left behind.
+    if (secretVersion) await store.delete(ref).catch(() => undefined);
+    throw err;
+  }
+  return { view: await viewOf(record), etag };
+}
+
+export async function getConfiguration(tenantId: string, id: string) {
+  const { value, etag } = await load(tenantId, id);
+  return { view: await viewOf(value), etag };
+}
+
+export interface ListOptions {
+  type?: string;
+  status?: string;
+  limit?: string;
+  continuationToken?: string;
+}
+
+export async function listTenantConfigurations(tenantId: string, options: ListOptions) {
+  const connectorType = options.type ? definitionOf(options.type).type : undefined;
+  if (options.status && !(CONFIG_STATUSES as readonly string[]).includes(options.status)) {
+    throw badRequest(`status must be one of ${CONFIG_STATUSES.join(', ')}.`);
+  }
+  const limit = options.limit === undefined ? 50 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw badRequest('limit must be an integer from 1 to 100.');
+  const token = options.continuationToken ? decodeContinuation(options.continuationToken) : undefined;
+  const page = await listConfigurations(tenantId, { connectorType, status: options.status }, limit, token);
+  return {
+    views: await Promise.all(page.records.map(viewOf)),
+    continuationToken: page.continuationToken
+      ? Buffer.from(page.continuationToken).toString('base64url')
+      : undefined,
+  };
+}
+
+function decodeContinuation(token: string): string {
+  const decoded = Buffer.from(token, 'base64url').toString('utf8');
+  if (!decoded || /[^\x20-\x7e]/.test(decoded)) throw badRequest('continuation_token is not valid.');
+  return decoded;
+}
+
+export interface ConfigurationPatch {
+  name?: unknown;
+  status?: unknown;
+  config?: unknown;
+}
+
+/** Applies a PATCH to the stored state; pure, so a retry after a concurrent write re-applies it. */
+function applyPatch(
+  def: ConnectorDefinition,
+  record: ConfigurationRecord,
+  storedSecrets: Record<string, string>,
+  patch: ConfigurationPatch,
+) {
+  const next: ConfigurationRecord = { ...record };
+  if (patch.name !== undefined) next.name = checkName(patch.name);
+  let secrets = storedSecrets;
+  let configChanged = false;
+  if (patch.config !== undefined) {
+    if (typeof patch.config !== 'object' || patch.config === null || Array.isArray(patch.config)) {
+      throw badRequest('config must be an object of the fields to change.');
+    }
+    const merged: Record<string, unknown> = { ...record.publicConfig, ...storedSecrets };
+    for (const [k, v] of Object.entries(patch.config as Record<string, unknown>)) {
+      if (v === null) delete merged[k];
+      else if (typeof v === 'string' && isMaskEcho(v, storedSecrets[k])) continue;
+      else merged[k] = v;
+    }
+    const parts = split(def, checkConfig(def, merged));
+    configChanged =
+      JSON.stringify(parts.publicConfig) !== JSON.stringify(record.publicConfig) ||
+      JSON.stringify(parts.secrets) !== JSON.stringify(storedSecrets);
+    next.publicConfig = parts.publicConfig;
+    next.secretFields = Object.keys(parts.secrets);
+    secrets = parts.secrets;
+  }
+  if (configChanged) {
+    // New credentials have not been proven yet.
+    next.status = 'pending_setup';
+    next.lastError = undefined;
+  }
+  if (patch.status !== undefined) {
+    if (typeof patch.status !== 'string' || !SETTABLE_STATUSES.includes(patch.status)) {
+      throw badRequest(
+        `status can be set to ${SETTABLE_STATUSES.join(' or ')}; the service sets the others.`,
+      );
+    }
+    next.status = patch.status;
+  }
+  const secretsChanged = JSON.stringify(secrets) !== JSON.stringify(storedSecrets);
+  return { next, secrets, secretsChanged };
+}
+
+export async function updateConfiguration(
+  tenantId: string,
+  id: string,
+  patch: Record<string, unknown>,
+  ifMatch?: string,
+) {
+  const unknownKeys = Object.keys(patch).filter((k) => !['name', 'status', 'config'].includes(k));
+  if (unknownKeys.length > 0)
+    throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}; send name, status or config.`);
+  const store = secretStore();
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const { value: record, etag } = await load(tenantId, id);
+    if (ifMatch && ifMatch !== '*' && ifMatch !== etag) {
+      throw new ApiError(
+        412,
+        'The configuration has changed since you read it (ETag mismatch); read it again.',
+        {
+          code: 'precondition_failed',
+        },
+      );
+    }
+    const def = definitionOf(record.connectorType);
+    const storedSecrets = await secretsOf(record);
+    const { next, secrets, secretsChanged } = applyPatch(def, record, storedSecrets, patch);
+    next.updatedAt = new Date().toISOString();
+    const ref = refOf(tenantId, record.id);
+    // A new secret version first: until the record points at it, the old version stays in use.
+    if (secretsChanged)
+      next.secretVersion = Object.keys(secrets).length > 0 ? await store.put(ref, secrets) : undefined;
+    try {
+      const newEtag = await replaceConfiguration(next, etag);
+      if (secretsChanged && next.secretVersion)
+        await store.prune(ref, next.secretVersion).catch(() => undefined);
+      return { view: await viewOf(next), etag: newEtag };
+    } catch (err) {
+      if (!(err instanceof EtagMismatchError)) throw err;
+      if (ifMatch && ifMatch !== '*') {
+        throw new ApiError(
+          412,
+          'The configuration has changed since you read it (ETag mismatch); read it again.',
+          {
+            code: 'precondition_failed',
+          },
+        );
+      }
+      // Someone else wrote in between: re-read and re-apply this PATCH to their result.
+    }
+  }
+  throw new ApiError(409, 'The configuration is being changed by many requests at once; try again.', {
+    code: 'conflict',
+  });
+}
+
+export async function removeConfiguration(tenantId: string, id: string): Promise<void> {
+  const key = UUID.test(id) ? id.toLowerCase() : undefined;
+  const deleted = key ? await deleteConfiguration(tenantId, key) : false;
+  // The secret goes after the record; a retry of a delete whose secret removal failed finishes the job.
+  if (key) await secretStore().delete(refOf(tenantId, key));
+  if (!deleted) throw notFound('No connector configuration with this id.');
+}
+
+/** The decrypted configuration, for the OAuth engine and the platform clients. */
+export async function resolveConfiguration(tenantId: string, id: string) {
+  const { value } = await load(tenantId, id);
+  const secrets = await secretsOf(value);
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...value.publicConfig, ...secrets })) config[k] = String(v);
+  return { record: value, definition: definitionOf(value.connectorType), config };
+}
+
+export function oauthRedirectUri(): string {
+  return `${settings().publicBaseUrl}/api/v1/connectors/oauth/callback`;
+}
+
+export async function verifyConfiguration(tenantId: string, id: string) {
+  const { record, definition, config } = await resolveConfiguration(tenantId, id);
+  let verdict;
+  try {
+    verdict = await runProbe(families[definition.family].appProbe, definition, config, oauthRedirectUri());
+  } catch (err) {
+    if (err instanceof PlatformUnreachableError) {
+      throw new ApiError(
+        502,
+        `${definition.name} could not be reached to verify the credentials: ${err.message}`,
+        {
+          code: 'platform_unreachable',
+        },
+      );
+    }
+    if (err instanceof PlatformAnswerError) throw new ApiError(502, err.message, { code: 'platform_error' });
+    throw err;
+  }
+  const now = new Date().toISOString();
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await load(tenantId, id);
+    if (
+      current.value.secretVersion !== record.secretVersion ||
+      JSON.stringify(current.value.publicConfig) !== JSON.stringify(record.publicConfig)
+    ) {
+      throw new ApiError(409, 'The configuration changed while it was being verified; verify it again.', {
+        code: 'conflict',
+      });
+    }
+    const next: ConfigurationRecord = {
+      ...current.value,
+      status: verdict.ok ? (current.value.status === 'inactive' ? 'inactive' : 'active') : 'error',
+      lastError: verdict.ok ? undefined : verdict.reason,
+      lastVerifiedAt: now,
+      updatedAt: now,
+    };
+    try {
+      const newEtag = await replaceConfiguration(next, current.etag);
+      return { view: await viewOf(next), etag: newEtag, verified: verdict.ok };
+    } catch (err) {
+      if (!(err instanceof EtagMismatchError)) throw err;
+    }
+  }
+  throw new ApiError(409, 'The configuration is being changed by many requests at once; try again.', {
+    code: 'conflict',
+  });
+}

@@ -1,0 +1,105 @@
+// One table of records keyed by (partition, row), with ETag-guarded writes. Each store maps its record to
+// an entity of plain strings, so nothing depends on Table Storage's type annotations.
+import type { TableEntity } from '@azure/data-tables';
+import { tableClient, tableErrorStatus } from './tables';
+
+export interface Stored<T> {
+  value: T;
+  etag: string;
+}
+
+/** A conditional write found the record changed (or gone) since it was read. */
+export class EtagMismatchError extends Error {
+  constructor() {
+    super('The record was changed by another request.');
+    this.name = 'EtagMismatchError';
+  }
+}
+
+export type Entity = TableEntity<Record<string, string | undefined>>;
+
+export interface RecordCodec<R> {
+  toEntity(record: R): Entity;
+  fromEntity(entity: Entity): R;
+}
+
+export class RecordTable<R> {
+  constructor(
+    private readonly table: string,
+    private readonly codec: RecordCodec<R>,
+  ) {}
+
+  private client() {
+    return tableClient(this.table);
+  }
+
+  async insert(record: R): Promise<string> {
+    const result = await (await this.client()).createEntity(this.codec.toEntity(record));
+    return result.etag ?? '';
+  }
+
+  async read(partitionKey: string, rowKey: string): Promise<Stored<R> | undefined> {
+    try {
+      const entity = await (
+        await this.client()
+      ).getEntity<Record<string, string | undefined>>(partitionKey, rowKey);
+      return { value: this.codec.fromEntity(entity as unknown as Entity), etag: entity.etag ?? '' };
+    } catch (err) {
+      if (tableErrorStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Replaces the record if its ETag is still `etag`; EtagMismatchError otherwise. */
+  async replace(record: R, etag: string): Promise<string> {
+    try {
+      const result = await (
+        await this.client()
+      ).updateEntity(this.codec.toEntity(record), 'Replace', { etag });
+      return result.etag ?? '';
+    } catch (err) {
+      const status = tableErrorStatus(err);
+      if (status === 412 || status === 404) throw new EtagMismatchError();
+      throw err;
+    }
+  }
+
+  /** Deletes the record (only at `etag` when given); false when it was not there. */
+  async delete(partitionKey: string, rowKey: string, etag?: string): Promise<boolean> {
+    try {
+      await (await this.client()).deleteEntity(partitionKey, rowKey, etag ? { etag } : undefined);
+      return true;
+    } catch (err) {
+      const status = tableErrorStatus(err);
+      if (status === 404) return false;
+      if (status === 412) throw new EtagMismatchError();
+      throw err;
+    }
+  }
+
+  /** One page of records matching an OData filter built with the `odata` template. */
+  async page(filter: string, limit: number, continuationToken?: string) {
+    const pages = (await this.client())
+      .listEntities<Record<string, string | undefined>>({ queryOptions: { filter } })
+      .byPage({ maxPageSize: limit, continuationToken });
+    const page = await pages.next();
+    if (page.done || !page.value) return { records: [] as R[] };
+    return {
+      records: page.value.map((e) => this.codec.fromEntity(e as unknown as Entity)),
+      continuationToken: page.value.continuationToken,
+    };
+  }
+
+  /** Every record matching a filter, with its ETag. */
+  async *all(filter: string): AsyncGenerator<Stored<R>> {
+    const entities = (await this.client()).listEntities<Record<string, string | undefined>>({
+      queryOptions: { filter },
+    });
+    for await (const entity of entities)
+      yield { value: this.codec.fromEntity(entity as unknown as Entity), etag: entity.etag ?? '' };
+  }
+}
+
+/** Reads an optional string field back from an entity. */
+export const optional = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
