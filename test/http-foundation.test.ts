@@ -1,4 +1,5 @@
 // The foundation through real HTTP: the local host (built dist/), embedded Azurite, and a real OpenID issuer.
+import { readJson } from './support/api';
 import { startHost, RunningHost } from './support/localHost';
 import { startTestIssuer, TENANT_B, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 
@@ -27,7 +28,7 @@ describe('catalog', () => {
   it('lists the eight connector types in the envelope', async () => {
     const res = await call('/v1/connectors');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.success).toBe(true);
     expect(body.metadata.request_id).toEqual(expect.any(String));
     expect(body.data.map((c: { type: string }) => c.type)).toEqual([
@@ -54,11 +55,11 @@ describe('catalog', () => {
 
   it('answers one type, case-insensitively, with its schema; the schema route agrees', async () => {
     const res = await call('/v1/connectors/FACEBOOK');
-    const body = await res.json();
+    const body = await readJson(res);
     expect(res.status).toBe(200);
     expect(body.data.type).toBe('facebook');
     expect(body.data.schema.properties.app_secret.writeOnly).toBe(true);
-    const schema = await (await call('/v1/connectors/types/Facebook/schema')).json();
+    const schema = await readJson(await call('/v1/connectors/types/Facebook/schema'));
     expect(schema.data).toEqual(body.data.schema);
   });
 
@@ -69,9 +70,9 @@ describe('catalog', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const ok = await (await post('tiktok', { config: { client_key: 'abc123', client_secret: 'x' } })).json();
+    const ok = await readJson(await post('tiktok', { config: { client_key: 'abc123', client_secret: 'x' } }));
     expect(ok.data).toEqual({ valid: true, errors: [] });
-    const bad = await (await post('tiktok', { config: { client_secret: 'x', nope: true } })).json();
+    const bad = await readJson(await post('tiktok', { config: { client_secret: 'x', nope: true } }));
     expect(bad.data.valid).toBe(false);
     expect(bad.data.errors).toEqual(
       expect.arrayContaining([
@@ -91,7 +92,7 @@ describe('HTTP conventions', () => {
   it('malformed JSON → 400, non-JSON → 415, over 1 MiB → 413', async () => {
     const malformed = await postJson('{"config":');
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error).toMatch(/not valid JSON/);
+    expect((await readJson(malformed)).error).toMatch(/not valid JSON/);
     expect((await postJson('config=1', 'application/x-www-form-urlencoded')).status).toBe(415);
     const huge = await postJson(JSON.stringify({ config: { app_id: '1', pad: 'x'.repeat(1024 * 1024) } }));
     expect(huge.status).toBe(413);
@@ -100,21 +101,21 @@ describe('HTTP conventions', () => {
   it('unknown route → 404, wrong method → 405 with Allow', async () => {
     const missing = await call('/v1/nowhere');
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error).toEqual(expect.any(String));
+    expect((await readJson(missing)).error).toEqual(expect.any(String));
     const wrong = await call('/v1/connectors', { method: 'DELETE' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET');
   });
 
   it('takes the request id from x-ms-client-request-id or traceparent', async () => {
-    const a = await (
-      await call('/v1/connectors', { headers: { 'x-ms-client-request-id': 'client-req-1' } })
-    ).json();
+    const a = await readJson(
+      await call('/v1/connectors', { headers: { 'x-ms-client-request-id': 'client-req-1' } }),
+    );
     expect(a.metadata.request_id).toBe('client-req-1');
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const b = await (
-      await call('/v1/connectors', { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } })
-    ).json();
+    const b = await readJson(
+      await call('/v1/connectors', { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }),
+    );
     expect(b.metadata.request_id).toBe(traceId);
   });
 });
@@ -124,7 +125,7 @@ describe('authentication through the host', () => {
     const res = await call('/v1/connectors', { token: null });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    expect((await res.json()).error).toEqual(expect.any(String));
+    expect((await readJson(res)).error).toEqual(expect.any(String));
   });
 
   it('401 with error="invalid_token" for a bad token', async () => {
@@ -158,10 +159,10 @@ describe('authentication through the host', () => {
   it('health and OpenAPI need no token', async () => {
     const health = await call('/health', { token: null });
     expect(health.status).toBe(200);
-    const body = await health.json();
+    const body = await readJson(health);
     expect(body.status).toBe('ok');
     expect(body.dependencies.storage.status).toBe('ok');
-    const doc = await (await call('/v1/openapi.json', { token: null })).json();
+    const doc = await readJson(await call('/v1/openapi.json', { token: null }));
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/v1/connectors', '/api/v1/connectors/{connector_type}/validate']),

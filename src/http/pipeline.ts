@@ -43,8 +43,19 @@ export function errorResponse(ctx: RequestContext, err: unknown): HttpResponseIn
   return failure(ctx.requestId, 500, { error: 'An unexpected error occurred.', code: 'internal_error' });
 }
 
-/** Azure SDK errors without an HTTP status (network) or with a 5xx come from a dependency, not the caller. */
+/** @azure/identity's failures: no token for storage (managed identity endpoint down or refusing). */
+const CREDENTIAL_ERRORS = new Set([
+  'AggregateAuthenticationError',
+  'AuthenticationError',
+  'CredentialUnavailableError',
+]);
+
+/**
+ * Azure SDK errors without an HTTP status (network) or with a 5xx, and failures to get a token for them,
+ * come from a dependency, not the caller.
+ */
 function isDependencyFailure(err: unknown): boolean {
+  if (err instanceof Error && CREDENTIAL_ERRORS.has(err.name)) return true;
   if (!(err instanceof Error) || err.name !== 'RestError') return false;
   const status = (err as { statusCode?: number }).statusCode;
   return status === undefined || status >= 500;

@@ -99,8 +99,9 @@ export class LocalSecretStore implements SecretStore {
       ]);
       return JSON.parse(plain.toString('utf8')) as SecretBundle;
     } catch {
-      // GCM authentication failed: wrong key under a right id, or a tampered or moved ciphertext.
-      throw new SecretKeyMismatchError(entity.keyId);
+      // GCM authentication failed under the key the id names (the id is derived from the key): the
+      // ciphertext, IV, tag or associated data do not match, i.e. a tampered or moved ciphertext.
+      throw new SecretKeyMismatchError(entity.keyId, true);
     }
   }
 

@@ -55,12 +55,17 @@ export class SecretStoreUnavailableError extends Error {
   }
 }
 
-/** A stored secret cannot be decrypted with the configured keys: a configuration problem, never silent. */
+/**
+ * A stored secret cannot be decrypted: its key is not configured (a configuration problem), or, when it is,
+ * the ciphertext fails authentication (altered, or moved from another record). Never silent.
+ */
 export class SecretKeyMismatchError extends Error {
-  constructor(keyId: string) {
+  constructor(keyId: string, keyConfigured = false) {
     super(
       `The local secret store cannot decrypt a secret written with key id ${keyId}: ` +
-        'set LOCAL_SECRETS_KEY (or LOCAL_SECRETS_PREVIOUS_KEYS) to the key that wrote it.',
+        (keyConfigured
+          ? 'that key is configured, so the stored ciphertext was altered or does not belong to this record.'
+          : 'set LOCAL_SECRETS_KEY (or LOCAL_SECRETS_PREVIOUS_KEYS) to the key that wrote it.'),
     );
     this.name = 'SecretKeyMismatchError';
   }

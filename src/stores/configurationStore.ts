@@ -3,7 +3,8 @@
 import { tablesSdk } from './tables';
 import { Entity, optional, RecordTable } from './recordTable';
 
-export { EtagMismatchError, Stored } from './recordTable';
+export { EtagMismatchError } from './recordTable';
+export type { Stored } from './recordTable';
 
 export interface ConfigurationRecord {
   tenantId: string;

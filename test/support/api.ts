@@ -33,3 +33,9 @@ export function apiClient(base: string, defaultToken: string): Api {
     return { status: res.status, headers: res.headers, body: parsed };
   };
 }
+
+/** A fetch response's JSON body, typed loosely for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON shapes
+export async function readJson(res: Response): Promise<any> {
+  return res.json();
+}
