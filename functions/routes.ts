@@ -10,7 +10,18 @@ import { fallbackHandler } from '../src/handlers/fallback';
 import { health } from '../src/handlers/health';
 import { openApiHandler } from '../src/handlers/openapi';
 import { FunctionDeclaration, HttpFunctionDeclaration } from '../src/routing/declarations';
-import { catalogDocs, configurationDocs } from '../src/openapi/schemas';
+import { catalogDocs, configurationDocs, connectionDocs } from '../src/openapi/schemas';
+import {
+  createOAuthConnection,
+  deleteOAuthConnection,
+  getOAuthConnection,
+  listOAuthConnections,
+  oauthCallback,
+  reconnectOAuthConnection,
+  refreshOAuthConnection,
+  testOAuthConnection,
+} from '../src/handlers/connections';
+import { sweepConnections, SWEEP_INTERVAL_MS } from '../src/services/sweep';
 import {
   createConfig,
   deleteConfig,
@@ -132,6 +143,82 @@ export const functions: FunctionDeclaration[] = [
     route: 'v1/connectors/configs/{id}/verify',
     handler: verifyConfig,
     doc: configurationDocs.verify,
+  },
+
+  // OAuth connections
+  {
+    kind: 'http',
+    name: 'oauth-create',
+    methods: ['POST'],
+    route: 'v1/connectors/oauth',
+    handler: createOAuthConnection,
+    doc: connectionDocs.create,
+  },
+  {
+    kind: 'http',
+    name: 'oauth-list',
+    methods: ['GET'],
+    route: 'v1/connectors/oauth',
+    handler: listOAuthConnections,
+    doc: connectionDocs.list,
+  },
+  {
+    kind: 'http',
+    name: 'oauth-callback',
+    methods: ['GET'],
+    route: 'v1/connectors/oauth/callback',
+    anonymous: true,
+    handler: oauthCallback,
+    doc: connectionDocs.callback,
+  },
+  {
+    kind: 'http',
+    name: 'oauth-get',
+    methods: ['GET'],
+    route: 'v1/connectors/oauth/{connection_id}',
+    handler: getOAuthConnection,
+    doc: connectionDocs.get,
+  },
+  {
+    kind: 'http',
+    name: 'oauth-delete',
+    methods: ['DELETE'],
+    route: 'v1/connectors/oauth/{connection_id}',
+    handler: deleteOAuthConnection,
+    doc: connectionDocs.remove,
+  },
+  {
+    kind: 'http',
+    name: 'oauth-refresh',
+    methods: ['POST'],
+    route: 'v1/connectors/oauth/{connection_id}/refresh',
+    handler: refreshOAuthConnection,
+    doc: connectionDocs.refresh,
+  },
+  {
+    kind: 'http',
+    name: 'oauth-test',
+    methods: ['POST'],
+    route: 'v1/connectors/oauth/{connection_id}/test',
+    handler: testOAuthConnection,
+    doc: connectionDocs.test,
+  },
+  {
+    kind: 'http',
+    name: 'oauth-reconnect',
+    methods: ['POST'],
+    route: 'v1/connectors/oauth/{connection_id}/reconnect',
+    handler: reconnectOAuthConnection,
+    doc: connectionDocs.reconnect,
+  },
+  {
+    kind: 'timer',
+    name: 'connections-sweep',
+    schedule: '0 */15 * * * *',
+    intervalMs: SWEEP_INTERVAL_MS,
+    handler: async (invocation) => {
+      await sweepConnections(invocation);
+    },
   },
 ];
 

@@ -141,3 +141,109 @@ export const configurationDocs: Record<
     response: configurationRecord,
   },
 };
+
+const connectionRecord: JsonSchema = {
+  type: 'object',
+  required: ['id', 'connector_type', 'name', 'status', 'scopes', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    connector_type: { enum: [...CONNECTOR_TYPES] },
+    name: { type: 'string' },
+    status: { enum: ['pending', 'active', 'error', 'expired', 'revoked'] },
+    config_id: { type: ['string', 'null'] },
+    scopes: { type: 'array', items: { type: 'string' } },
+    account_id: { type: ['string', 'null'] },
+    account_name: { type: ['string', 'null'] },
+    expires_at: { type: ['string', 'null'], format: 'date-time' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    last_tested_at: { type: ['string', 'null'], format: 'date-time' },
+    last_refreshed_at: { type: ['string', 'null'], format: 'date-time' },
+    last_error: { type: ['string', 'null'] },
+  },
+};
+
+const authorizationStart: JsonSchema = {
+  ...connectionRecord,
+  required: [...(connectionRecord.required as string[]), 'authorization_url'],
+  properties: {
+    ...(connectionRecord.properties as object),
+    authorization_url: { type: 'string', format: 'uri' },
+    state_expires_at: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const connectionDocs: Record<
+  'create' | 'list' | 'get' | 'remove' | 'refresh' | 'test' | 'reconnect' | 'callback',
+  OperationDoc
+> = {
+  create: {
+    summary: 'Start an OAuth connection: returns the authorization URL to send the user to',
+    tag: 'oauth',
+    status: 201,
+    body: {
+      type: 'object',
+      required: ['connector_type'],
+      additionalProperties: false,
+      properties: {
+        connector_type: { enum: [...CONNECTOR_TYPES] },
+        config_id: {
+          type: 'string',
+          description: 'A configuration of this tenant and platform; else CONNECTOR_<TYPE>_CLIENT_ID/_SECRET',
+        },
+        name: { type: 'string' },
+        scopes: { type: 'array', items: { type: 'string' } },
+        return_url: {
+          type: 'string',
+          description:
+            'Where the browser goes after the callback; origin must be in OAUTH_ALLOWED_RETURN_URLS',
+        },
+      },
+    },
+    response: authorizationStart,
+  },
+  list: {
+    summary: "List the tenant's OAuth connections",
+    tag: 'oauth',
+    query: {
+      type: 'Connector type',
+      status: 'pending, active, error, expired or revoked',
+      limit: '1 to 100',
+      continuation_token: 'From metadata',
+    },
+    response: { type: 'array', items: connectionRecord },
+  },
+  get: { summary: 'One connection (never its tokens)', tag: 'oauth', response: connectionRecord },
+  remove: { summary: 'Revoke at the platform where possible, delete tokens and record', tag: 'oauth' },
+  refresh: {
+    summary: 'Renew the tokens now (Meta: long-lived token exchange)',
+    tag: 'oauth',
+    response: connectionRecord,
+  },
+  test: {
+    summary: 'Make the cheapest identity call; sets last_tested_at and the status',
+    tag: 'oauth',
+    response: {
+      type: 'object',
+      required: ['ok'],
+      properties: { ok: { type: 'boolean' }, account: {}, connection: connectionRecord },
+    },
+  },
+  reconnect: {
+    summary: 'A fresh authorization URL for the same connection (same id and settings)',
+    tag: 'oauth',
+    body: { type: 'object', properties: { return_url: { type: 'string' } } },
+    response: authorizationStart,
+  },
+  callback: {
+    summary: 'The platform redirects the browser here (anonymous)',
+    tag: 'oauth',
+    description:
+      'Success: 302 to return_url with connection_id and status=active (an HTML page without return_url). Platform error: 302 with status=error&error=<code>. Unknown, expired or used state: 400.',
+    query: {
+      code: 'Authorization code',
+      state: 'The state of the authorization URL',
+      error: 'Error code from the platform',
+    },
+  },
+};

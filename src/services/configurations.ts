@@ -44,7 +44,7 @@ export interface ConfigurationView {
 
 const refOf = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'config', id });
 
-function definitionOf(type: unknown): ConnectorDefinition {
+export function definitionOf(type: unknown): ConnectorDefinition {
   if (typeof type !== 'string') throw badRequest('connector_type is required: one of the catalog types.');
   const def = findDefinition(type);
   if (!def) throw badRequest(`Unknown connector_type '${type.slice(0, 64)}'.`);

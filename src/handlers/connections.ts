@@ -1,0 +1,139 @@
+import { HttpResponseInit } from '@azure/functions';
+import { jsonBody, jsonObject } from '../http/body';
+import { principalOf, RequestContext } from '../http/context';
+import { success } from '../http/envelope';
+import { badRequest } from '../http/errors';
+import {
+  createConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  reconnectConnection,
+  refreshConnection,
+  testConnection,
+} from '../services/connections';
+import { CallbackOutcome, completeAuthorization } from '../services/oauthCallback';
+
+export async function createOAuthConnection(ctx: RequestContext) {
+  const data = await createConnection(principalOf(ctx).tenantId, await jsonObject(ctx));
+  return success(ctx.requestId, data, {
+    status: 201,
+    headers: { Location: `/api/v1/connectors/oauth/${data.id}` },
+  });
+}
+
+export async function listOAuthConnections(ctx: RequestContext) {
+  const page = await listConnections(principalOf(ctx).tenantId, {
+    type: ctx.query.get('type') ?? undefined,
+    status: ctx.query.get('status') ?? undefined,
+    limit: ctx.query.get('limit') ?? undefined,
+    continuationToken: ctx.query.get('continuation_token') ?? undefined,
+  });
+  return success(ctx.requestId, page.views, {
+    metadata: { count: page.views.length, continuation_token: page.continuationToken ?? null },
+  });
+}
+
+export async function getOAuthConnection(ctx: RequestContext) {
+  return success(ctx.requestId, await getConnection(principalOf(ctx).tenantId, ctx.params.connection_id));
+}
+
+export async function deleteOAuthConnection(ctx: RequestContext) {
+  const data = await deleteConnection(principalOf(ctx).tenantId, ctx.params.connection_id, (m) =>
+    ctx.invocation.warn(m),
+  );
+  return success(ctx.requestId, data);
+}
+
+export async function refreshOAuthConnection(ctx: RequestContext) {
+  return success(ctx.requestId, await refreshConnection(principalOf(ctx).tenantId, ctx.params.connection_id));
+}
+
+export async function testOAuthConnection(ctx: RequestContext) {
+  return success(ctx.requestId, await testConnection(principalOf(ctx).tenantId, ctx.params.connection_id));
+}
+
+export async function reconnectOAuthConnection(ctx: RequestContext) {
+  const body = (await jsonBody(ctx)) ?? {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('The body must be a JSON object.');
+  const data = await reconnectConnection(
+    principalOf(ctx).tenantId,
+    ctx.params.connection_id,
+    body as Record<string, unknown>,
+  );
+  return success(ctx.requestId, data);
+}
+
+// The browser lands here: nothing cacheable, no referrer carrying the code onwards, no script on the page.
+const BROWSER_HEADERS = {
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+}
+
+function page(status: number, title: string, message: string): HttpResponseInit {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>You can close this window.</p></body></html>`;
+  return {
+    status,
+    headers: {
+      ...BROWSER_HEADERS,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy':
+        "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    },
+    body: html,
+  };
+}
+
+function redirectTo(returnUrl: string, params: Record<string, string>): HttpResponseInit {
+  const url = new URL(returnUrl);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return { status: 302, headers: { ...BROWSER_HEADERS, Location: url.toString() } };
+}
+
+function respond(outcome: CallbackOutcome): HttpResponseInit {
+  if (outcome.kind === 'active') {
+    const { connection } = outcome;
+    return outcome.returnUrl
+      ? redirectTo(outcome.returnUrl, { connection_id: connection.id, status: 'active' })
+      : page(200, 'Connected', `The ${connection.connectorType} connection "${connection.name}" is active.`);
+  }
+  return outcome.returnUrl
+    ? redirectTo(outcome.returnUrl, {
+        connection_id: outcome.connectionId,
+        status: 'error',
+        error: outcome.error,
+      })
+    : page(
+        200,
+        'Not connected',
+        `The platform did not authorize the connection: ${outcome.error} (${outcome.description}).`,
+      );
+}
+
+export async function oauthCallback(ctx: RequestContext): Promise<HttpResponseInit> {
+  try {
+    return respond(await completeAuthorization(ctx.query, (m) => ctx.invocation.warn(m)));
+  } catch (err) {
+    if (err instanceof Error && 'status' in err && (err as { status: number }).status === 400) {
+      const res = page(400, 'This link cannot be used', err.message);
+      return ctx.request.headers.get('accept')?.includes('text/html')
+        ? res
+        : {
+            status: 400,
+            headers: { ...BROWSER_HEADERS, 'x-request-id': ctx.requestId },
+            jsonBody: { error: err.message, code: 'invalid_state', metadata: { request_id: ctx.requestId } },
+          };
+    }
+    throw err;
+  }
+}

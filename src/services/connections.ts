@@ -1,0 +1,257 @@
+// OAuth connections: create (authorization URL and server-side state), list, get, test, refresh, delete,
+// reconnect. The callback that completes a flow is in oauthCallback.ts.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { ConnectorDefinition } from '../catalog/types';
+import { badRequest, notFound } from '../http/errors';
+import { authorizationUrl, newPkce, usesPkce } from '../oauth/engine';
+import { fromBundle } from '../oauth/tokens';
+import { families } from '../platforms';
+import { PlatformApiError } from '../platforms/api';
+import { PlatformUnreachableError } from '../platforms/http';
+import { secretStore } from '../secrets';
+import { settings } from '../settings';
+import { ConnectionRecord, connections } from '../stores/connectionStore';
+import { oauthStates } from '../stores/oauthStateStore';
+import { tablesSdk } from '../stores/tables';
+import { resolveApp } from './appCredentials';
+import { definitionOf, oauthRedirectUri } from './configurations';
+import {
+  connectionView,
+  findConnection,
+  loadConnection,
+  tokenRef,
+  updateConnection,
+} from './connectionRecords';
+import { platformFailure } from './platformErrors';
+import { freshToken } from './tokenLifecycle';
+
+export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'expired', 'revoked'] as const;
+/** An authorization must complete within this time (10 minutes unless OAUTH_STATE_TTL_SECONDS says). */
+const stateTtlMs = () => Number(settings().env.OAUTH_STATE_TTL_SECONDS ?? 600) * 1000;
+const SCOPE = /^[A-Za-z0-9_.:/+-]{1,200}$/;
+
+export const stateKey = (state: string) => createHash('sha256').update(state).digest('hex');
+export const verifierRef = (tenantId: string, key: string) => ({
+  tenantId,
+  kind: 'state' as const,
+  id: key.slice(0, 40),
+});
+
+function checkScopes(def: ConnectorDefinition, scopes: unknown): string[] {
+  if (scopes === undefined) return def.oauth.scopes;
+  if (!Array.isArray(scopes) || scopes.length === 0 || scopes.length > 50) {
+    throw badRequest('scopes must be a non-empty array of at most 50 scope strings.');
+  }
+  for (const s of scopes) {
+    if (typeof s !== 'string' || !SCOPE.test(s))
+      throw badRequest(`Invalid scope: ${JSON.stringify(s).slice(0, 80)}.`);
+  }
+  return [...new Set(scopes as string[])];
+}
+
+function checkReturnUrl(returnUrl: unknown): string | undefined {
+  if (returnUrl === undefined || returnUrl === null) return undefined;
+  let url: URL;
+  try {
+    url = new URL(String(returnUrl));
+  } catch {
+    throw badRequest('return_url must be an absolute URL.');
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || !settings().allowedReturnOrigins.includes(url.origin)) {
+    throw badRequest(
+      `return_url must point to an allowed origin (${settings().allowedReturnOrigins.join(', ')}); set OAUTH_ALLOWED_RETURN_URLS to allow others.`,
+      { code: 'return_url_not_allowed' },
+    );
+  }
+  return url.toString();
+}
+
+/** Stores a one-time state for a connection and returns the authorization URL that carries it. */
+async function startAuthorization(
+  record: ConnectionRecord,
+  def: ConnectorDefinition,
+  returnUrl: string | undefined,
+) {
+  const { app } = await resolveApp(record.tenantId, def, record.configId);
+  const state = randomBytes(32).toString('base64url');
+  const key = stateKey(state);
+  const redirectUri = oauthRedirectUri();
+  const pkce = usesPkce(def) ? newPkce() : undefined;
+  const verifierVersion = pkce
+    ? await secretStore().put(verifierRef(record.tenantId, key), { code_verifier: pkce.verifier })
+    : undefined;
+  const expiresAt = new Date(Date.now() + stateTtlMs()).toISOString();
+  await oauthStates.insert({
+    key,
+    tenantId: record.tenantId,
+    connectionId: record.id,
+    redirectUri,
+    returnUrl,
+    expiresAt,
+    verifierVersion,
+  });
+  return {
+    authorization_url: authorizationUrl(def, app, { state, redirectUri, scopes: record.scopes, pkce }),
+    state_expires_at: expiresAt,
+  };
+}
+
+export async function createConnection(tenantId: string, body: Record<string, unknown>) {
+  const allowed = ['connector_type', 'config_id', 'name', 'scopes', 'return_url'];
+  const unknownKeys = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (unknownKeys.length > 0) throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}.`);
+  const def = definitionOf(body.connector_type);
+  if (body.config_id !== undefined && typeof body.config_id !== 'string')
+    throw badRequest('config_id must be a string.');
+  if (
+    body.name !== undefined &&
+    (typeof body.name !== 'string' || !body.name.trim() || body.name.length > 200)
+  ) {
+    throw badRequest('name must be a non-empty string of at most 200 characters.');
+  }
+  const scopes = checkScopes(def, body.scopes);
+  const returnUrl = checkReturnUrl(body.return_url);
+  const configId = body.config_id ? String(body.config_id).toLowerCase() : undefined;
+  await resolveApp(tenantId, def, configId); // 400/404 before anything is written
+  const now = new Date().toISOString();
+  const record: ConnectionRecord = {
+    tenantId,
+    id: randomUUID(),
+    connectorType: def.type,
+    name: typeof body.name === 'string' ? body.name.trim() : `${def.name} connection`,
+    status: 'pending',
+    configId,
+    scopes,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await connections.insert(record);
+  const flow = await startAuthorization(record, def, returnUrl);
+  return { ...connectionView(record), ...flow };
+}
+
+/** A fresh authorization URL for an existing connection; on success it becomes active again, same id. */
+export async function reconnectConnection(tenantId: string, id: string, body: Record<string, unknown>) {
+  const { value } = await loadConnection(tenantId, id);
+  const unknownKeys = Object.keys(body).filter((k) => k !== 'return_url');
+  if (unknownKeys.length > 0)
+    throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}; send return_url or nothing.`);
+  const flow = await startAuthorization(
+    value,
+    definitionOf(value.connectorType),
+    checkReturnUrl(body.return_url),
+  );
+  return { ...connectionView(value), ...flow };
+}
+
+export async function getConnection(tenantId: string, id: string) {
+  return connectionView((await loadConnection(tenantId, id)).value);
+}
+
+export async function listConnections(
+  tenantId: string,
+  options: { type?: string; status?: string; limit?: string; continuationToken?: string },
+) {
+  const type = options.type ? definitionOf(options.type).type : undefined;
+  if (options.status && !(CONNECTION_STATUSES as readonly string[]).includes(options.status)) {
+    throw badRequest(`status must be one of ${CONNECTION_STATUSES.join(', ')}.`);
+  }
+  const limit = options.limit === undefined ? 50 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw badRequest('limit must be an integer from 1 to 100.');
+  const token = options.continuationToken
+    ? Buffer.from(options.continuationToken, 'base64url').toString('utf8')
+    : undefined;
+  if (token !== undefined && (!token || /[^\x20-\x7e]/.test(token)))
+    throw badRequest('continuation_token is not valid.');
+  const { odata } = await tablesSdk();
+  let filter = odata`PartitionKey eq ${tenantId}`;
+  if (type) filter += ` and ${odata`connectorType eq ${type}`}`;
+  if (options.status) filter += ` and ${odata`status eq ${options.status}`}`;
+  const page = await connections.page(filter, limit, token);
+  return {
+    views: page.records.map(connectionView),
+    continuationToken: page.continuationToken
+      ? Buffer.from(page.continuationToken).toString('base64url')
+      : undefined,
+  };
+}
+
+export async function refreshConnection(tenantId: string, id: string) {
+  const { record } = await freshToken(tenantId, id, { force: true, anyStatus: true });
+  return connectionView(record);
+}
+
+/** The cheapest identity call; sets last_tested_at and the status. */
+export async function testConnection(tenantId: string, id: string) {
+  let ok = false;
+  let account: { id: string; name?: string } | undefined;
+  let problem: string | undefined;
+  try {
+    let fresh = await freshToken(tenantId, id, { anyStatus: true });
+    const family = families[fresh.definition.family];
+    try {
+      account = await family.identity(fresh.context, fresh.tokens.access_token);
+    } catch (err) {
+      if (!(err instanceof PlatformApiError) || err.failure.kind !== 'token_invalid') throw err;
+      // One renewal and one retry: the token may have died before its announced expiry.
+      fresh = await freshToken(tenantId, id, { replacing: fresh.tokens.access_token, anyStatus: true });
+      account = await family.identity(fresh.context, fresh.tokens.access_token);
+    }
+    ok = true;
+  } catch (err) {
+    if (err instanceof PlatformApiError && err.failure.kind === 'token_invalid') {
+      problem = `${err.message} Reconnect the account.`;
+      await updateConnection(tenantId, id, (c) => ({
+        ...c,
+        status: 'expired',
+        lastError: problem,
+        lastTestedAt: new Date().toISOString(),
+      }));
+      return { ok: false, error: problem, connection: await getConnection(tenantId, id) };
+    }
+    if (err instanceof PlatformApiError || err instanceof PlatformUnreachableError)
+      throw platformFailure(err);
+    throw err;
+  }
+  const { value } = await updateConnection(tenantId, id, (c) => ({
+    ...c,
+    status: 'active',
+    lastError: undefined,
+    lastTestedAt: new Date().toISOString(),
+    accountId: c.accountId ?? account?.id,
+    accountName: c.accountName ?? account?.name,
+  }));
+  return { ok, account: account ?? null, connection: connectionView(value) };
+}
+
+/** Revokes at the platform where it can, deletes the tokens, then the record. Idempotent in effect. */
+export async function deleteConnection(tenantId: string, id: string, log: (message: string) => void) {
+  const stored = await findConnection(tenantId, id);
+  if (!stored) {
+    // A retry after a failure half-way still removes the tokens the first attempt left.
+    if (/^[0-9a-f-]{36}$/i.test(id)) await secretStore().delete(tokenRef(tenantId, id.toLowerCase()));
+    throw notFound('No OAuth connection with this id.');
+  }
+  const record = stored.value;
+  const def = definitionOf(record.connectorType);
+  let revoked = false;
+  if (record.secretVersion) {
+    try {
+      const bundle = await secretStore().get(tokenRef(tenantId, record.id), record.secretVersion);
+      if (bundle) {
+        const { app, config } = await resolveApp(tenantId, def, record.configId);
+        await families[def.family].revoke({ definition: def, config }, app, fromBundle(bundle));
+        revoked = true;
+      }
+    } catch (err) {
+      // Revocation is a courtesy to the user; a platform that refuses it must not keep the record alive.
+      log(
+        `revocation at ${def.name} failed for connection ${record.id}: ${err instanceof Error ? err.name : 'error'}`,
+      );
+    }
+  }
+  await secretStore().delete(tokenRef(tenantId, record.id));
+  await connections.delete(tenantId, record.id);
+  return { id: record.id, deleted: true, revoked };
+}

@@ -1,0 +1,34 @@
+// Platform failures in the contract's terms: 429 with Retry-After for rate limits, 502 for the rest,
+// with a message a person can act on.
+import { ApiError } from '../http/errors';
+import { PlatformApiError } from '../platforms/api';
+import { PlatformUnreachableError } from '../platforms/http';
+import { counters } from './counters';
+
+export function platformFailure(err: PlatformApiError | PlatformUnreachableError): ApiError {
+  if (err instanceof PlatformUnreachableError) {
+    return new ApiError(err.reason === 'timeout' ? 504 : 502, err.message, { code: 'platform_unreachable' });
+  }
+  const { failure } = err;
+  switch (failure.kind) {
+    case 'rate_limited': {
+      counters.platformRateLimits++;
+      const wait = Math.max(1, Math.ceil(failure.retryAfterSeconds ?? 60));
+      return new ApiError(429, `${failure.message} Retry after ${wait} s.`, {
+        code: 'platform_rate_limited',
+        headers: { 'Retry-After': String(wait) },
+      });
+    }
+    case 'bad_request':
+      return new ApiError(400, failure.message, { code: 'platform_rejected_request' });
+    case 'not_found':
+      return new ApiError(404, failure.message, { code: 'platform_not_found' });
+    case 'forbidden':
+      // 403 stays the contract's "your token lacks the permission"; this is the platform refusing the grant.
+      return new ApiError(409, failure.message, { code: 'platform_forbidden' });
+    case 'token_invalid':
+      return new ApiError(409, `${failure.message} Reconnect the account.`, { code: 'reconnect_required' });
+    default:
+      return new ApiError(502, failure.message, { code: 'platform_error' });
+  }
+}

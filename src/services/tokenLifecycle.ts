@@ -1,0 +1,197 @@
+// A valid access token on demand. Renewal happens under a lease on the connection's record (an ETag-guarded
+// write), so exactly one request across every instance renews a connection; the others wait and re-read.
+import { randomUUID } from 'node:crypto';
+import { ConnectorDefinition } from '../catalog/types';
+import { ApiError, conflict } from '../http/errors';
+import { renewTokens } from '../oauth/engine';
+import { ClientRejectedError, GrantRevokedError, TokenEndpointError } from '../oauth/errors';
+import { fromBundle, toBundle, TokenSet } from '../oauth/tokens';
+import { ApiContext } from '../platforms/api';
+import { secretStore } from '../secrets';
+import { ConnectionRecord, connections } from '../stores/connectionStore';
+import { EtagMismatchError } from '../stores/recordTable';
+import { resolveApp } from './appCredentials';
+import { definitionOf } from './configurations';
+import { loadConnection, tokenRef, updateConnection } from './connectionRecords';
+import { counters } from './counters';
+
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+const LEASE_MS = 30_000;
+const WAIT_STEP_MS = 100;
+/** How long before its end a refresh token that expires is renewed, where renewing extends it. */
+const REFRESH_TOKEN_MARGIN_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface FreshToken {
+  record: ConnectionRecord;
+  tokens: TokenSet;
+  definition: ConnectorDefinition;
+  context: ApiContext;
+}
+
+export interface TokenOptions {
+  /** Renew even if the token looks valid (the refresh route). */
+  force?: boolean;
+  /** Renew only if the stored access token is still this one (it was just refused by the platform). */
+  replacing?: string;
+  /** Renew when the token expires within this many ms (the sweep looks further ahead). */
+  horizonMs?: number;
+  /** Allow a connection that is not active (the refresh and test routes try to bring one back). */
+  anyStatus?: boolean;
+}
+
+const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : undefined);
+
+/** Whether a record's tokens should be renewed now, looking `horizonMs` ahead. */
+export function needsRenewal(
+  record: ConnectionRecord,
+  def: ConnectorDefinition,
+  horizonMs: number,
+  now = Date.now(),
+) {
+  const expires = ms(record.expiresAt);
+  const issued = ms(record.lastRefreshedAt);
+  // A token that lives less than twice the margin would be renewed on every use: look half its life ahead.
+  const lookAhead =
+    expires !== undefined && issued !== undefined ? Math.min(horizonMs, (expires - issued) / 2) : horizonMs;
+  if (expires !== undefined && expires - now <= lookAhead) return true;
+  const refreshExpires = ms(record.refreshExpiresAt);
+  // Only a rotating refresh token gets a new life by being used; LinkedIn's keeps its original end.
+  return (
+    def.oauth.refresh === 'rotating' &&
+    refreshExpires !== undefined &&
+    refreshExpires - now <= REFRESH_TOKEN_MARGIN_MS
+  );
+}
+
+async function readTokens(record: ConnectionRecord): Promise<TokenSet> {
+  const bundle = record.secretVersion
+    ? await secretStore().get(tokenRef(record.tenantId, record.id), record.secretVersion)
+    : undefined;
+  if (!bundle)
+    throw conflict('The connection has no tokens; complete or reconnect its authorization.', {
+      code: 'no_tokens',
+    });
+  return fromBundle(bundle);
+}
+
+async function contextOf(record: ConnectionRecord) {
+  const definition = definitionOf(record.connectorType);
+  const { app, config } = await resolveApp(record.tenantId, definition, record.configId);
+  return { definition, app, context: { definition, config } };
+}
+
+const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
+
+export async function freshToken(
+  tenantId: string,
+  id: string,
+  options: TokenOptions = {},
+): Promise<FreshToken> {
+  const started = Date.now();
+  const horizon = options.horizonMs ?? REFRESH_MARGIN_MS;
+  for (;;) {
+    const stored = await loadConnection(tenantId, id);
+    const record = stored.value;
+    if (!options.anyStatus && record.status !== 'active') {
+      throw conflict(`The connection is ${record.status}, not active.`, { code: 'connection_not_active' });
+    }
+    const tokens = await readTokens(record);
+    const { definition, context } = await contextOf(record);
+    const renewedSinceAsked = (ms(record.lastRefreshedAt) ?? 0) >= started;
+    const wanted = options.replacing
+      ? tokens.access_token === options.replacing
+      : options.force
+        ? !renewedSinceAsked
+        : needsRenewal(record, definition, horizon);
+    if (!wanted) return { record, tokens, definition, context };
+
+    const leaseUntil = ms(record.leaseUntil);
+    if (leaseUntil !== undefined && leaseUntil > Date.now() && record.leaseOwner) {
+      if (Date.now() - started > LEASE_MS + 5000) {
+        throw new ApiError(503, 'Another request is renewing this connection; try again shortly.', {
+          code: 'refresh_busy',
+        });
+      }
+      await sleep(WAIT_STEP_MS);
+      continue;
+    }
+    const owner = randomUUID();
+    try {
+      const lease = {
+        ...record,
+        leaseUntil: new Date(Date.now() + LEASE_MS).toISOString(),
+        leaseOwner: owner,
+      };
+      await connections.replace(lease, stored.etag);
+    } catch (err) {
+      if (err instanceof EtagMismatchError) continue; // someone else moved first: re-read
+      throw err;
+    }
+    return renewUnderLease(record, owner, tokens);
+  }
+}
+
+/** Writes `change` and gives the lease up, if this request still holds it; others may have written meanwhile. */
+function releaseLease(record: ConnectionRecord, owner: string, change: Partial<ConnectionRecord>) {
+  return updateConnection(record.tenantId, record.id, (current) => ({
+    ...current,
+    ...change,
+    ...(current.leaseOwner === owner ? { leaseUntil: undefined, leaseOwner: undefined } : {}),
+  }));
+}
+
+async function renewUnderLease(
+  record: ConnectionRecord,
+  owner: string,
+  tokens: TokenSet,
+): Promise<FreshToken> {
+  const { definition, app, context } = await contextOf(record);
+  let renewed: TokenSet;
+  try {
+    renewed = await renewTokens(definition, app, tokens);
+    counters.refreshes++;
+  } catch (err) {
+    counters.refreshFailures++;
+    if (err instanceof GrantRevokedError) {
+      await releaseLease(record, owner, {
+        status: 'expired',
+        lastError: `${err.message} Reconnect the account to restore access.`,
+      });
+      throw conflict("The platform no longer accepts this connection's grant; reconnect it.", {
+        code: 'reconnect_required',
+      });
+    }
+    if (err instanceof ClientRejectedError) {
+      await releaseLease(record, owner, {
+        status: 'error',
+        lastError: `${err.message} Check the app credentials.`,
+      });
+      throw new ApiError(502, `${err.message} Check the app credentials.`, {
+        code: 'app_credentials_rejected',
+      });
+    }
+    await releaseLease(record, owner, { refreshFailedAt: new Date().toISOString() });
+    if (err instanceof TokenEndpointError) {
+      throw new ApiError(502, `${definition.name} could not renew the token: ${err.message}`, {
+        code: 'platform_error',
+      });
+    }
+    throw err;
+  }
+  // The new tokens are stored before anything uses them: a rotated refresh token must never be lost.
+  const ref = tokenRef(record.tenantId, record.id);
+  const version = await secretStore().put(ref, toBundle(renewed));
+  const { value } = await releaseLease(record, owner, {
+    secretVersion: version,
+    expiresAt: renewed.expires_at,
+    refreshExpiresAt: renewed.refresh_expires_at,
+    lastRefreshedAt: new Date().toISOString(),
+    refreshFailedAt: undefined,
+    status: 'active',
+    lastError: undefined,
+  });
+  await secretStore()
+    .prune(ref, version)
+    .catch(() => undefined);
+  return { record: value, tokens: renewed, definition, context };
+}

@@ -1,0 +1,73 @@
+// Exactly one renewal per connection across instances: two local host processes share one Azurite and one
+// secret store; 50 concurrent requests on a connection whose token has expired cause one refresh at the
+// platform (TikTok, whose refresh tokens rotate: a second refresh would kill the grant).
+import { TikTokFake } from './fakes/tiktok';
+import { Api, apiClient } from './support/api';
+import { startTestAzurite, TestAzurite } from './support/azurite';
+import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
+import { RunningHost, startHost } from './support/localHost';
+import { followAuthorization } from './support/oauthFlow';
+
+const TOKEN_TTL_SECONDS = 6;
+let issuer: TestIssuer;
+let azurite: TestAzurite;
+let tiktok: TikTokFake;
+let hosts: RunningHost[] = [];
+let apis: Api[];
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  azurite = await startTestAzurite();
+  tiktok = await TikTokFake.start({ accessTokenTtlSeconds: TOKEN_TTL_SECONDS });
+  tiktok.addApp({ clientId: 'ttconcurrency', clientSecret: 'tt-concurrency-secret-123' });
+  const env = {
+    AUTH_AUTHORITY: issuer.url,
+    AUTH_AUDIENCE: TEST_AUDIENCE,
+    TABLES_CONNECTION_STRING: azurite.connectionString,
+    LOCAL_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    CONNECTOR_TIKTOK_CLIENT_ID: 'ttconcurrency',
+    CONNECTOR_TIKTOK_CLIENT_SECRET: 'tt-concurrency-secret-123',
+    OAUTH_STATE_TTL_SECONDS: '1',
+    ...tiktok.env(),
+  };
+  hosts = await Promise.all([startHost({ env }), startHost({ env })]);
+  const token = await issuer.token();
+  apis = hosts.map((h) => apiClient(h.api, token));
+});
+
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.stop()));
+  await tiktok?.close();
+  await azurite?.close();
+  await issuer?.close();
+});
+
+it('50 concurrent requests over two instances on an expired token: one refresh, all succeed', async () => {
+  const created = await apis[0]('POST', '/v1/connectors/oauth', { body: { connector_type: 'tiktok' } });
+  expect(created.status).toBe(201);
+  const id = created.body.data.id;
+  await followAuthorization(created.body.data.authorization_url);
+  expect((await apis[1]('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
+
+  // Past half the token's life the service renews it before use.
+  await new Promise((r) => setTimeout(r, (TOKEN_TTL_SECONDS / 2) * 1000 + 300));
+  const before = tiktok.stats.refreshes;
+  const results = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => apis[i % 2]('POST', `/v1/connectors/oauth/${id}/test`)),
+  );
+  expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+  expect(results.every((r) => r.body.data.ok === true)).toBe(true);
+  expect(tiktok.stats.refreshes - before).toBe(1);
+  expect((await apis[0]('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
+});
+
+it('a state past its lifetime answers 400 and the connection stays pending', async () => {
+  const created = await apis[0]('POST', '/v1/connectors/oauth', { body: { connector_type: 'tiktok' } });
+  const consent = await fetch(created.body.data.authorization_url, { redirect: 'manual' });
+  await new Promise((r) => setTimeout(r, 1300));
+  const res = await fetch(consent.headers.get('location') as string, { redirect: 'manual' });
+  expect(res.status).toBe(400);
+  expect((await apis[1]('GET', `/v1/connectors/oauth/${created.body.data.id}`)).body.data.status).toBe(
+    'pending',
+  );
+});

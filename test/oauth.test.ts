@@ -1,0 +1,358 @@
+// OAuth connections end to end through real HTTP, for every platform family: create → authorize at the fake
+// → callback → active → test → refresh → delete; and the attacks on the flow.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AllFakes, startAllFakes } from './fakes';
+import { FakeConnectorType, PlatformFake } from './fakes/types';
+import { Api, apiClient } from './support/api';
+import { startTestIssuer, TENANT_B, TEST_AUDIENCE, TestIssuer } from './support/issuer';
+import { RunningHost, startHost } from './support/localHost';
+import { callCallback, followAuthorization } from './support/oauthFlow';
+import { secretsInText, secretsOnDisk } from './support/scan';
+
+const RETURN_ORIGIN = 'https://app.example.test';
+const DEV_TOKEN = 'google-ads-developer-token-123';
+
+let issuer: TestIssuer;
+let host: RunningHost;
+let fakes: AllFakes;
+let api: Api;
+let apiB: Api;
+let dataDir: string;
+
+function fake(type: FakeConnectorType): PlatformFake {
+  const found = fakes.fakes.find((f) => f.types.includes(type));
+  if (!found) throw new Error(`no fake serves ${type}`);
+  return found;
+}
+
+interface Family {
+  type: string;
+  fake: () => PlatformFake;
+  config: Record<string, string>;
+  clientId: string;
+  clientSecret: string;
+}
+
+const families: Family[] = [
+  {
+    type: 'facebook',
+    fake: () => fake('facebook'),
+    clientId: '1111111111',
+    clientSecret: 'fb-app-secret-0123456789',
+    config: {},
+  },
+  {
+    type: 'instagram',
+    fake: () => fake('instagram'),
+    clientId: '2222222222',
+    clientSecret: 'ig-app-secret-0123456789',
+    config: {},
+  },
+  {
+    type: 'meta',
+    fake: () => fake('meta'),
+    clientId: '3333333333',
+    clientSecret: 'meta-app-secret-01234567',
+    config: {},
+  },
+  {
+    type: 'google_ads',
+    fake: () => fake('google_ads'),
+    clientId: 'ads-client.apps.googleusercontent.com',
+    clientSecret: 'gads-client-secret-0123456',
+    config: { developer_token: DEV_TOKEN },
+  },
+  {
+    type: 'youtube',
+    fake: () => fake('youtube'),
+    clientId: 'yt-client.apps.googleusercontent.com',
+    clientSecret: 'yt-client-secret-01234567',
+    config: {},
+  },
+  {
+    type: 'twitter',
+    fake: () => fake('twitter'),
+    clientId: 'xoauthclient',
+    clientSecret: 'x-client-secret-0123456789',
+    config: { api_key: 'xkey', api_secret: 'x-api-secret-0123456789' },
+  },
+  {
+    type: 'linkedin',
+    fake: () => fake('linkedin'),
+    clientId: 'liclient01',
+    clientSecret: 'li-client-secret-012345678',
+    config: {},
+  },
+  {
+    type: 'tiktok',
+    fake: () => fake('tiktok'),
+    clientId: 'ttclient01',
+    clientSecret: 'tt-client-secret-012345678',
+    config: {},
+  },
+];
+
+function configFor(f: Family): Record<string, string> {
+  switch (f.type) {
+    case 'facebook':
+    case 'meta':
+      return { app_id: f.clientId, app_secret: f.clientSecret, ...f.config };
+    case 'tiktok':
+      return { client_key: f.clientId, client_secret: f.clientSecret, ...f.config };
+    default:
+      return { client_id: f.clientId, client_secret: f.clientSecret, ...f.config };
+  }
+}
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  fakes = await startAllFakes();
+  for (const f of families) f.fake().addApp({ clientId: f.clientId, clientSecret: f.clientSecret });
+  dataDir = mkdtempSync(join(tmpdir(), 'st-oauth-'));
+  host = await startHost({
+    dataDir,
+    env: {
+      AUTH_AUTHORITY: issuer.url,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      OAUTH_ALLOWED_RETURN_URLS: RETURN_ORIGIN,
+      ...fakes.env,
+    },
+  });
+  api = apiClient(host.api, await issuer.token());
+  apiB = apiClient(host.api, await issuer.token({ tid: TENANT_B }));
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await fakes?.close();
+  await issuer?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function newConfig(f: Family): Promise<string> {
+  const res = await api('POST', '/v1/connectors/configs', {
+    body: { name: `${f.type} app`, connector_type: f.type, config: configFor(f) },
+  });
+  expect(res.status).toBe(201);
+  return res.body.data.id;
+}
+
+async function startConnection(f: Family, extra: Record<string, unknown> = {}) {
+  const configId = await newConfig(f);
+  const res = await api('POST', '/v1/connectors/oauth', {
+    body: { connector_type: f.type, config_id: configId, return_url: `${RETURN_ORIGIN}/done?x=1`, ...extra },
+  });
+  expect(res.status).toBe(201);
+  expect(res.body.data.status).toBe('pending');
+  return { configId, connection: res.body.data };
+}
+
+async function connect(f: Family) {
+  const { connection } = await startConnection(f);
+  const flow = await followAuthorization(connection.authorization_url);
+  expect(flow.callbackStatus).toBe(302);
+  return { id: connection.id as string, flow };
+}
+
+describe.each(families)('$type: the whole flow', (f) => {
+  it('create → authorize → callback → active → test → refresh → delete', async () => {
+    const platform = f.fake();
+    const before = { ...platform.stats };
+    const { connection } = await startConnection(f);
+    const authUrl = new URL(connection.authorization_url);
+    expect(authUrl.searchParams.get('state')).toMatch(/^[\w-]{40,}$/);
+
+    const flow = await followAuthorization(connection.authorization_url);
+    expect(flow.callbackStatus).toBe(302);
+    const back = new URL(flow.location as string);
+    expect(back.origin + back.pathname).toBe(`${RETURN_ORIGIN}/done`);
+    expect(Object.fromEntries(back.searchParams)).toEqual({
+      x: '1',
+      connection_id: connection.id,
+      status: 'active',
+    });
+
+    const got = await api('GET', `/v1/connectors/oauth/${connection.id}`);
+    expect(got.body.data).toEqual(expect.objectContaining({ status: 'active', connector_type: f.type }));
+    expect(got.body.data.account_id).toEqual(expect.any(String));
+
+    const tested = await api('POST', `/v1/connectors/oauth/${connection.id}/test`);
+    expect(tested.status).toBe(200);
+    expect(tested.body.data.ok).toBe(true);
+    expect(tested.body.data.connection.last_tested_at).toEqual(expect.any(String));
+
+    const refreshed = await api('POST', `/v1/connectors/oauth/${connection.id}/refresh`);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.data.status).toBe('active');
+    expect(platform.stats.refreshes).toBeGreaterThan(before.refreshes);
+    // Still usable with the renewed tokens.
+    expect((await api('POST', `/v1/connectors/oauth/${connection.id}/test`)).body.data.ok).toBe(true);
+
+    const deleted = await api('DELETE', `/v1/connectors/oauth/${connection.id}`);
+    expect(deleted.status).toBe(200);
+    expect((await api('GET', `/v1/connectors/oauth/${connection.id}`)).status).toBe(404);
+    expect((await api('DELETE', `/v1/connectors/oauth/${connection.id}`)).status).toBe(404);
+  });
+});
+
+describe('platform refusal and the HTML page', () => {
+  it('error=access_denied marks the connection error and redirects with the code', async () => {
+    const f = families[0];
+    f.fake().denyNextConsent();
+    const { connection } = await startConnection(f);
+    const flow = await followAuthorization(connection.authorization_url);
+    const back = new URL(flow.location as string);
+    expect(back.searchParams.get('status')).toBe('error');
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect((await api('GET', `/v1/connectors/oauth/${connection.id}`)).body.data.status).toBe('error');
+  });
+
+  it('without return_url answers an escaped HTML page with no script, not cacheable', async () => {
+    const f = families[6];
+    const configId = await newConfig(f);
+    const created = await api('POST', '/v1/connectors/oauth', {
+      body: { connector_type: f.type, config_id: configId, name: '<script>alert(1)</script>' },
+    });
+    const flow = await followAuthorization(created.body.data.authorization_url);
+    expect(flow.callbackStatus).toBe(200);
+    expect(flow.callbackBody).toContain('&lt;script&gt;');
+    expect(flow.callbackBody).not.toMatch(/<script/i);
+    expect(flow.callbackHeaders.get('cache-control')).toBe('no-store');
+    expect(flow.callbackHeaders.get('referrer-policy')).toBe('no-referrer');
+    expect(flow.callbackHeaders.get('content-security-policy')).toMatch(/default-src 'none'/);
+  });
+});
+
+describe('attacks on the flow', () => {
+  it('a replayed, tampered or unknown state answers 400 and changes nothing', async () => {
+    const { id, flow } = await connect(families[7]);
+    const replay = await callCallback(flow.callbackUrl);
+    expect(replay.callbackStatus).toBe(400);
+    const tampered = new URL(flow.callbackUrl);
+    tampered.searchParams.set('state', `${tampered.searchParams.get('state')}x`);
+    expect((await callCallback(tampered.toString())).callbackStatus).toBe(400);
+    const missing = new URL(flow.callbackUrl);
+    missing.searchParams.delete('state');
+    expect((await callCallback(missing.toString())).callbackStatus).toBe(400);
+    expect((await api('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
+  });
+
+  it('two concurrent callbacks with one state: exactly one wins', async () => {
+    const f = families[5];
+    const { connection } = await startConnection(f);
+    const consent = await fetch(connection.authorization_url, { redirect: 'manual' });
+    const callbackUrl = consent.headers.get('location') as string;
+    const exchangesBefore = f.fake().stats.codeExchanges;
+    const results = await Promise.all([callCallback(callbackUrl), callCallback(callbackUrl)]);
+    expect(results.map((r) => r.callbackStatus).sort()).toEqual([302, 400]);
+    expect(f.fake().stats.codeExchanges - exchangesBefore).toBe(1);
+  });
+
+  it('a code from another flow does not complete this one', async () => {
+    const f = families[3];
+    const a = await startConnection(f);
+    const b = await startConnection(f);
+    const consentA = await fetch(a.connection.authorization_url, { redirect: 'manual' });
+    const consentB = await fetch(b.connection.authorization_url, { redirect: 'manual' });
+    const codeA = new URL(consentA.headers.get('location') as string).searchParams.get('code') as string;
+    const mixed = new URL(consentB.headers.get('location') as string);
+    mixed.searchParams.set('code', codeA);
+    const flow = await callCallback(mixed.toString());
+    expect(new URL(flow.location as string).searchParams.get('status')).toBe('error');
+    expect((await api('GET', `/v1/connectors/oauth/${b.connection.id}`)).body.data.status).toBe('error');
+  });
+
+  it('an expired state answers 400', async () => {
+    // States live 10 minutes; this one is made to look old by the issuer of the flow: simulate with a bogus state.
+    const res = await fetch(`${host.api}/v1/connectors/oauth/callback?state=${'a'.repeat(43)}&code=x`, {
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('return_url to a foreign origin is refused with 400', async () => {
+    const f = families[0];
+    const configId = await newConfig(f);
+    for (const returnUrl of [
+      'https://evil.example/steal',
+      'javascript:alert(1)',
+      '//evil.example',
+      `${RETURN_ORIGIN}.evil.example/`,
+    ]) {
+      const res = await api('POST', '/v1/connectors/oauth', {
+        body: { connector_type: f.type, config_id: configId, return_url: returnUrl },
+      });
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('another tenant cannot read, refresh, test, reconnect or delete (404), nor use the config', async () => {
+    const { id } = await connect(families[4]);
+    for (const [method, path] of [
+      ['GET', `/v1/connectors/oauth/${id}`],
+      ['POST', `/v1/connectors/oauth/${id}/refresh`],
+      ['POST', `/v1/connectors/oauth/${id}/test`],
+      ['POST', `/v1/connectors/oauth/${id}/reconnect`],
+      ['DELETE', `/v1/connectors/oauth/${id}`],
+    ]) {
+      expect((await apiB(method, path)).status).toBe(404);
+    }
+    expect((await apiB('GET', '/v1/connectors/oauth')).body.data).toEqual([]);
+    const configId = await newConfig(families[4]);
+    expect(
+      (
+        await apiB('POST', '/v1/connectors/oauth', {
+          body: { connector_type: 'youtube', config_id: configId },
+        })
+      ).status,
+    ).toBe(404);
+    expect((await api('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
+  });
+});
+
+describe('lifecycle', () => {
+  it('an expired grant becomes status expired with a message to reconnect; reconnect keeps the id', async () => {
+    const f = families[6];
+    const { id } = await connect(f);
+    f.fake().revokeAllGrants();
+    const refresh = await api('POST', `/v1/connectors/oauth/${id}/refresh`);
+    expect(refresh.status).toBe(409);
+    const after = (await api('GET', `/v1/connectors/oauth/${id}`)).body.data;
+    expect(after.status).toBe('expired');
+    expect(after.last_error).toMatch(/[Rr]econnect/);
+
+    const again = await api('POST', `/v1/connectors/oauth/${id}/reconnect`, {
+      body: { return_url: `${RETURN_ORIGIN}/r` },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.data.id).toBe(id);
+    const flow = await followAuthorization(again.body.data.authorization_url);
+    expect(new URL(flow.location as string).searchParams.get('connection_id')).toBe(id);
+    expect((await api('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
+  });
+
+  it('lists with filters', async () => {
+    const all = await api('GET', '/v1/connectors/oauth?type=linkedin');
+    expect(all.status).toBe(200);
+    expect(all.body.data.every((c: { connector_type: string }) => c.connector_type === 'linkedin')).toBe(
+      true,
+    );
+    expect((await api('GET', "/v1/connectors/oauth?status=active' or 'a' eq 'a")).status).toBe(400);
+  });
+});
+
+describe('no token outside the secret store', () => {
+  it('is in no response, log line or table file', async () => {
+    const body = JSON.stringify((await api('GET', '/v1/connectors/oauth?limit=100')).body);
+    expect(body).not.toMatch(/access_token|refresh_token/);
+    await host.stop();
+    const secrets = families.map((f) => f.clientSecret);
+    expect(secretsInText(host.output(), secrets)).toEqual([]);
+    // Positive control: a connection's name is on disk, so the scan does read the tables.
+    expect(secretsOnDisk(join(dataDir, 'azurite'), ['<script>alert(1)</script>'])).toHaveLength(1);
+    expect(secretsOnDisk(join(dataDir, 'azurite'), secrets)).toEqual([]);
+    expect(host.output()).not.toMatch(/"code":"[^"]{10,}"|code=[\w*!.-]{10,}/);
+  });
+});
