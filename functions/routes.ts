@@ -10,7 +10,15 @@ import { fallbackHandler } from '../src/handlers/fallback';
 import { health } from '../src/handlers/health';
 import { openApiHandler } from '../src/handlers/openapi';
 import { FunctionDeclaration, HttpFunctionDeclaration } from '../src/routing/declarations';
-import { catalogDocs, configurationDocs, connectionDocs } from '../src/openapi/schemas';
+import { catalogDocs, configurationDocs, connectionDocs, operationDocs } from '../src/openapi/schemas';
+import {
+  operationAccount,
+  operationExecute,
+  operationMessage,
+  operationMetadata,
+  operationQuery,
+  operationState,
+} from '../src/handlers/operations';
 import {
   createOAuthConnection,
   deleteOAuthConnection,
@@ -211,6 +219,26 @@ export const functions: FunctionDeclaration[] = [
     handler: reconnectOAuthConnection,
     doc: connectionDocs.reconnect,
   },
+  // Operations on a connection
+  ...(
+    [
+      ['metadata', 'GET', operationMetadata],
+      ['account', 'POST', operationAccount],
+      ['query', 'POST', operationQuery],
+      ['execute', 'POST', operationExecute],
+      ['message', 'POST', operationMessage],
+      ['state', 'GET', operationState],
+    ] as const
+  ).map(
+    ([op, method, handler]): HttpFunctionDeclaration => ({
+      kind: 'http',
+      name: `operations-${op}`,
+      methods: [method],
+      route: `v1/connectors/operations/{connection_id}/${op}`,
+      handler,
+      doc: operationDocs[op],
+    }),
+  ),
   {
     kind: 'timer',
     name: 'connections-sweep',

@@ -45,6 +45,8 @@ export interface OAuthDialect {
   authorizeParams?: Record<string, string>;
   /** 'rotating': each refresh returns a new refresh token; 'static': it stays; 'exchange': Meta's long-lived token exchange. */
   refresh: 'rotating' | 'static' | 'exchange';
+  /** Days after which the platform expires a refresh token that is not used (Google: six months). */
+  refreshTokenIdleDays?: number;
 }
 
 export interface ConnectorDefinition {
@@ -60,4 +62,9 @@ export interface ConnectorDefinition {
   appCredentialFields: { clientId: string; clientSecret: string };
   /** JSON Schema (2020-12) of the configuration; secret fields carry writeOnly: true. */
   configSchema: JsonSchema;
+  /** What the operations API accepts for this type: the `query` body and each `execute` operation's params. */
+  operations: {
+    query: JsonSchema;
+    execute: Record<string, { description: string; params: JsonSchema }>;
+  };
 }

@@ -14,12 +14,21 @@ export interface ValidationResult {
   errors: ValidationError[];
 }
 
-let validators: Map<ConnectorType, ValidateFunction> | undefined;
+let validators: Map<string, ValidateFunction> | undefined;
 
-function compiled(): Map<ConnectorType, ValidateFunction> {
+/** Every schema of the catalog, compiled once: configurations, queries and execute parameters. */
+function compiled(): Map<string, ValidateFunction> {
   if (!validators) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    validators = new Map(allDefinitions().map((d) => [d.type, ajv.compile(d.configSchema)]));
+    // strictRequired would refuse `required` inside not/oneOf ("either this field or that"), which the schemas use.
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+    validators = new Map();
+    for (const d of allDefinitions()) {
+      validators.set(`${d.type}:config`, ajv.compile(d.configSchema));
+      validators.set(`${d.type}:query`, ajv.compile(d.operations.query));
+      for (const [name, op] of Object.entries(d.operations.execute)) {
+        validators.set(`${d.type}:execute:${name}`, ajv.compile(op.params));
+      }
+    }
   }
   return validators;
 }
@@ -48,9 +57,27 @@ function toValidationError(err: ErrorObject): ValidationError {
   }
 }
 
-export function validateConfig(type: ConnectorType, config: unknown): ValidationResult {
-  const validate = compiled().get(type);
-  if (!validate) throw new Error(`No validator for connector type ${type}`);
-  if (validate(config)) return { valid: true, errors: [] };
+function validateWith(key: string, value: unknown): ValidationResult {
+  const validate = compiled().get(key);
+  if (!validate) throw new Error(`No validator ${key}`);
+  if (validate(value)) return { valid: true, errors: [] };
   return { valid: false, errors: (validate.errors ?? []).map(toValidationError) };
+}
+
+export function validateConfig(type: ConnectorType, config: unknown): ValidationResult {
+  return validateWith(`${type}:config`, config);
+}
+
+export function validateQuery(type: ConnectorType, query: unknown): ValidationResult {
+  return validateWith(`${type}:query`, query);
+}
+
+/** Undefined when the type has no such operation. */
+export function validateExecute(
+  type: ConnectorType,
+  operation: string,
+  params: unknown,
+): ValidationResult | undefined {
+  if (!compiled().has(`${type}:execute:${operation}`)) return undefined;
+  return validateWith(`${type}:execute:${operation}`, params);
 }

@@ -21,7 +21,7 @@ export function describeConnector(def: ConnectorDefinition, withSchema: boolean)
       pkce: def.oauth.pkce,
       refresh: def.oauth.refresh,
     },
-    ...(withSchema ? { schema: def.configSchema } : {}),
+    ...(withSchema ? { schema: def.configSchema, operations: def.operations } : {}),
   };
 }
 

@@ -247,3 +247,82 @@ export const connectionDocs: Record<
     },
   },
 };
+
+const sessionHint =
+  'Name the session with the X-Session-Id header (or session_id); without one a new session starts.';
+
+export const operationDocs: Record<
+  'metadata' | 'account' | 'query' | 'execute' | 'message' | 'state',
+  OperationDoc
+> = {
+  metadata: {
+    summary: "The connection's accounts, the query schema and the execute operations of its type",
+    tag: 'operations',
+    description: sessionHint,
+    query: { session_id: 'The session (or X-Session-Id header)' },
+  },
+  account: {
+    summary: "Set the session's active account (checked against the connection's accounts)",
+    tag: 'operations',
+    description: sessionHint,
+    body: {
+      type: 'object',
+      required: ['account_id'],
+      properties: { account_id: { type: 'string' }, session_id: { type: 'string' } },
+    },
+  },
+  query: {
+    summary: 'Run a query; rows are flat objects, next_cursor continues it (message next_page)',
+    tag: 'operations',
+    description: `${sessionHint} The query shape per connector type is in GET /v1/connectors/{type} (operations.query) and the metadata route.`,
+    body: {
+      type: 'object',
+      required: ['query'],
+      properties: { query: { type: 'object' }, session_id: { type: 'string' } },
+    },
+    response: {
+      type: 'object',
+      required: ['rows', 'next_cursor'],
+      properties: {
+        rows: { type: 'array', items: { type: 'object' } },
+        next_cursor: { type: ['string', 'null'] },
+      },
+    },
+  },
+  execute: {
+    summary: 'Run a write operation of the connector type (publish a post, change a campaign status…)',
+    tag: 'operations',
+    description: sessionHint,
+    body: {
+      type: 'object',
+      required: ['operation'],
+      properties: {
+        operation: { type: 'string' },
+        params: { type: 'object' },
+        session_id: { type: 'string' },
+      },
+    },
+  },
+  message: {
+    summary: 'Send a session message: next_page, set_defaults, reset',
+    tag: 'operations',
+    description:
+      "next_page: the next page of the session's last query (optional cursor must equal the next_cursor held). set_defaults: {defaults: {…}} merged into later queries (null removes a key). reset: forget account, last query, cursor and defaults.",
+    body: {
+      type: 'object',
+      required: ['type'],
+      properties: {
+        type: { enum: ['next_page', 'set_defaults', 'reset'] },
+        cursor: { type: 'string' },
+        defaults: { type: 'object' },
+        session_id: { type: 'string' },
+      },
+    },
+  },
+  state: {
+    summary: "The session's state: account, last query, cursor, defaults, timestamps",
+    tag: 'operations',
+    description: sessionHint,
+    query: { session_id: 'The session (or X-Session-Id header)' },
+  },
+};

@@ -1,6 +1,7 @@
 // Calls to the platforms: pooled connections (undici, loaded on first use), timeouts, and one shape of
 // answer for every platform. Platform-specific meaning is read by the family modules.
 import type { Dispatcher } from 'undici';
+import { outgoingTraceparent } from '../http/trace';
 
 export interface PlatformRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -53,6 +54,11 @@ export async function platformRequest(req: PlatformRequest): Promise<PlatformRes
   const url = new URL(req.url);
   for (const [k, v] of Object.entries(compact(req.query ?? {}))) url.searchParams.set(k, v);
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+  // W3C trace context: the request's trace id and a span id for this call, so the call correlates.
+  const traceparent = outgoingTraceparent();
+  if (traceparent && !Object.keys(headers).some((h) => h.toLowerCase() === 'traceparent')) {
+    headers.traceparent = traceparent;
+  }
   let body: string | undefined;
   if (req.form) {
     body = new URLSearchParams(compact(req.form)).toString();

@@ -995,6 +995,10 @@ export class MetaFake implements PlatformFake {
       name: p.name,
       id: p.id,
       tasks: ['ADVERTISE', 'ANALYZE', 'CREATE_CONTENT', 'MESSAGING', 'MODERATE', 'MANAGE'],
+      // Field selection applies to each node of an edge, nested selections included, as on the Graph API.
+      ...(p.igUserId && grant?.scopes.includes('instagram_basic')
+        ? { instagram_business_account: { id: p.igUserId, username: META_SEED.igUser.username } }
+        : {}),
     }));
     const fields = params.get('fields');
     const selected = fields

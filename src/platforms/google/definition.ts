@@ -17,6 +17,8 @@ const dialect = (scopes: string[]): OAuthDialect => ({
   clientIdParam: 'client_id',
   authorizeParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
   refresh: 'static',
+  // Google expires a refresh token that has not been used for six months.
+  refreshTokenIdleDays: 180,
 });
 
 const clientId = idField(
@@ -56,6 +58,8 @@ export const googleDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret', 'developer_token'],
     ),
+    // The query and execute schemas of this family arrive with its operations module.
+    operations: { query: { type: 'object' }, execute: {} },
   },
   {
     type: 'youtube',
@@ -93,5 +97,7 @@ export const googleDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
+    // The query and execute schemas of this family arrive with its operations module.
+    operations: { query: { type: 'object' }, execute: {} },
   },
 ];

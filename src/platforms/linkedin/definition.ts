@@ -45,5 +45,7 @@ export const linkedinDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
+    // The query and execute schemas of this family arrive with its operations module.
+    operations: { query: { type: 'object' }, execute: {} },
   },
 ];

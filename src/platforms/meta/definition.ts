@@ -3,6 +3,7 @@
 // token (a long-lived token through fb_exchange_token instead).
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition, OAuthDialect } from '../../catalog/types';
+import { metaExecute, metaQuerySchema } from './schemas';
 
 export const META_GRAPH_VERSION = 'v25.0';
 
@@ -56,6 +57,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
       },
       ['app_id', 'app_secret'],
     ),
+    operations: { query: metaQuerySchema, execute: metaExecute },
   },
   {
     type: 'facebook',
@@ -79,6 +81,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
       },
       ['app_id', 'app_secret'],
     ),
+    operations: { query: metaQuerySchema, execute: { publish_post: metaExecute.publish_post } },
   },
   {
     type: 'instagram',
@@ -108,5 +111,9 @@ export const metaDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
+    operations: {
+      query: metaQuerySchema,
+      execute: { publish_instagram_media: metaExecute.publish_instagram_media },
+    },
   },
 ];

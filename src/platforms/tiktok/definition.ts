@@ -37,5 +37,7 @@ export const tiktokDefinitions: ConnectorDefinition[] = [
       },
       ['client_key', 'client_secret'],
     ),
+    // The query and execute schemas of this family arrive with its operations module.
+    operations: { query: { type: 'object' }, execute: {} },
   },
 ];

@@ -43,5 +43,7 @@ export const xDefinitions: ConnectorDefinition[] = [
       },
       ['api_key', 'api_secret'],
     ),
+    // The query and execute schemas of this family arrive with its operations module.
+    operations: { query: { type: 'object' }, execute: {} },
   },
 ];

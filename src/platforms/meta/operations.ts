@@ -1,0 +1,252 @@
+// Meta's operations: ad accounts, Pages and Instagram business accounts; Marketing API insights with
+// cursor paging; Page and Instagram insights; posting to a Page with the Page's own token and the
+// two-step Instagram publish.
+import { ApiError, badRequest } from '../../http/errors';
+import { field } from '../http';
+import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { flattenRow } from '../rows';
+
+const PAGE_LIMIT = 10; // pages of /me/accounts and /me/adaccounts followed at most
+const CONTAINER_CHECKS = 10;
+
+interface PageEntry {
+  id: string;
+  name: string;
+  access_token?: string;
+  category?: string;
+  instagram_business_account?: { id: string; username?: string };
+}
+
+const api = (call: OperationCall) => call.definition.endpoints.api;
+
+/** Every item of a Graph API list, following `paging.cursors.after` (never the `next` URL: it holds the token). */
+async function listAll<T>(call: OperationCall, path: string, query: Record<string, string>): Promise<T[]> {
+  const items: T[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < PAGE_LIMIT; page++) {
+    const res = await call.api({
+      method: 'GET',
+      url: `${api(call)}${path}`,
+      query: { ...query, limit: '100', after },
+    });
+    const data = field(res.body, 'data');
+    if (Array.isArray(data)) items.push(...(data as T[]));
+    after = field(res.body, 'paging', 'next')
+      ? (field(res.body, 'paging', 'cursors', 'after') as string | undefined)
+      : undefined;
+    if (!after) break;
+  }
+  return items;
+}
+
+async function pages(call: OperationCall): Promise<PageEntry[]> {
+  return listAll<PageEntry>(call, '/me/accounts', {
+    fields: 'id,name,category,access_token,instagram_business_account{id,username}',
+  });
+}
+
+async function adAccounts(call: OperationCall): Promise<Account[]> {
+  const raw = await listAll<Record<string, unknown>>(call, '/me/adaccounts', {
+    fields: 'account_id,name,account_status,currency',
+  });
+  return raw.map((a) => ({
+    id: String(a.id ?? `act_${String(a.account_id)}`),
+    name: String(a.name ?? ''),
+    kind: 'ad_account',
+    currency: a.currency,
+    active: a.account_status === 1,
+  }));
+}
+
+async function accounts(call: OperationCall): Promise<Account[]> {
+  const type = call.definition.type;
+  const out: Account[] = [];
+  if (type === 'meta') out.push(...(await adAccounts(call)));
+  for (const p of await pages(call)) {
+    // The Page token stays here: it is a credential, not metadata.
+    if (type !== 'instagram') out.push({ id: p.id, name: p.name, kind: 'page', category: p.category });
+    const ig = p.instagram_business_account;
+    if (ig && type !== 'facebook') {
+      out.push({ id: ig.id, name: ig.username ?? ig.id, kind: 'instagram_account', page_id: p.id });
+    }
+  }
+  return out;
+}
+
+async function pageToken(call: OperationCall, pageId: string): Promise<string> {
+  const page = (await pages(call)).find((p) => p.id === pageId);
+  if (!page?.access_token) {
+    throw badRequest(`Page ${pageId} is not one this connection manages (GET …/metadata lists them).`, {
+      code: 'unknown_page',
+    });
+  }
+  return page.access_token;
+}
+
+const asAdAccount = (id: string) => (id.startsWith('act_') ? id : `act_${id}`);
+
+const DEFAULT_RESOURCE: Record<string, string> = {
+  facebook: 'page_insights',
+  instagram: 'instagram_insights',
+};
+
+function defaultResource(call: OperationCall): string {
+  return DEFAULT_RESOURCE[call.definition.type] ?? 'insights';
+}
+
+async function adInsights(
+  call: OperationCall,
+  q: Record<string, unknown>,
+  cursor?: string,
+): Promise<QueryPage> {
+  const account = (q.account_id as string | undefined) ?? call.accountId;
+  if (!account || !/^(act_)?[0-9]+$/.test(account)) {
+    throw badRequest('Name an ad account: query.account_id, or select one with POST …/account.', {
+      code: 'no_account',
+    });
+  }
+  const fields = (q.fields as string[] | undefined) ?? ['impressions', 'clicks', 'spend'];
+  const res = await call.api({
+    method: 'GET',
+    url: `${api(call)}/${asAdAccount(account)}/insights`,
+    query: {
+      fields: fields.join(','),
+      level: q.level as string | undefined,
+      date_preset: q.date_preset as string | undefined,
+      time_range: q.time_range ? JSON.stringify(q.time_range) : undefined,
+      time_increment: q.time_increment !== undefined ? String(q.time_increment) : undefined,
+      breakdowns: (q.breakdowns as string[] | undefined)?.join(','),
+      limit: q.limit !== undefined ? String(q.limit) : undefined,
+      after: cursor,
+    },
+  });
+  const data = field(res.body, 'data');
+  const rows = Array.isArray(data) ? data.map((r) => flattenRow(r as Record<string, unknown>)) : [];
+  const next = field(res.body, 'paging', 'next') ? field(res.body, 'paging', 'cursors', 'after') : undefined;
+  return { rows, cursor: typeof next === 'string' ? next : undefined };
+}
+
+/** Page and Instagram insights: one row per metric and day. */
+async function organicInsights(
+  call: OperationCall,
+  q: Record<string, unknown>,
+  kind: 'page' | 'instagram',
+): Promise<QueryPage> {
+  const id = ((kind === 'page' ? q.page_id : q.ig_user_id) as string | undefined) ?? call.accountId;
+  if (!id || !/^[0-9]+$/.test(id)) {
+    throw badRequest(
+      `Name the ${kind === 'page' ? 'Page (page_id)' : 'Instagram account (ig_user_id)'} or select it with POST …/account.`,
+      {
+        code: 'no_account',
+      },
+    );
+  }
+  const metrics =
+    (q.metrics as string[] | undefined) ??
+    (kind === 'page' ? ['page_post_engagements', 'page_follows'] : ['reach', 'follower_count']);
+  // Page insights need the Page's token; Instagram's work with the user token.
+  const token = kind === 'page' ? await pageToken(call, id) : undefined;
+  const res = await call.api(
+    {
+      method: 'GET',
+      url: `${api(call)}/${id}/insights`,
+      query: {
+        metric: metrics.join(','),
+        period: (q.period as string | undefined) ?? 'day',
+        since: q.since as string | undefined,
+        until: q.until as string | undefined,
+      },
+    },
+    { token },
+  );
+  const data = field(res.body, 'data');
+  const rows: Array<Record<string, unknown>> = [];
+  for (const series of Array.isArray(data) ? data : []) {
+    const values = field(series, 'values');
+    for (const v of Array.isArray(values) ? values : []) {
+      rows.push(
+        flattenRow({
+          metric: field(series, 'name'),
+          period: field(series, 'period'),
+          end_time: field(v, 'end_time'),
+          value: field(v, 'value'),
+        }),
+      );
+    }
+    const total = field(series, 'total_value', 'value');
+    if (total !== undefined)
+      rows.push(flattenRow({ metric: field(series, 'name'), period: field(series, 'period'), value: total }));
+  }
+  return { rows };
+}
+
+async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
+  const resource = (q.resource as string | undefined) ?? defaultResource(call);
+  if (resource === 'insights') return adInsights(call, q, cursor);
+  return organicInsights(call, q, resource === 'page_insights' ? 'page' : 'instagram');
+}
+
+async function publishInstagram(call: OperationCall, p: Record<string, unknown>) {
+  const igUser = (p.ig_user_id as string | undefined) ?? call.accountId;
+  if (!igUser || !/^[0-9]+$/.test(igUser)) {
+    throw badRequest('Name the Instagram account (ig_user_id) or select it with POST …/account.', {
+      code: 'no_account',
+    });
+  }
+  const created = await call.api({
+    method: 'POST',
+    url: `${api(call)}/${igUser}/media`,
+    form: {
+      image_url: p.image_url as string | undefined,
+      video_url: p.video_url as string | undefined,
+      caption: p.caption as string | undefined,
+      media_type: (p.media_type as string | undefined) ?? (p.video_url ? 'REELS' : undefined),
+    },
+  });
+  const container = String(field(created.body, 'id') ?? '');
+  // A video container is processed before it can be published.
+  for (let check = 0; check < CONTAINER_CHECKS; check++) {
+    const status = await call.api({
+      method: 'GET',
+      url: `${api(call)}/${container}`,
+      query: { fields: 'status_code' },
+    });
+    const code = field(status.body, 'status_code');
+    if (code === 'FINISHED') {
+      const published = await call.api({
+        method: 'POST',
+        url: `${api(call)}/${igUser}/media_publish`,
+        query: { creation_id: container },
+      });
+      return { id: field(published.body, 'id'), container_id: container };
+    }
+    if (code === 'ERROR' || code === 'EXPIRED') {
+      throw new ApiError(502, `Instagram could not process the media (container ${code}).`, {
+        code: 'platform_error',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 250 * (check + 1)));
+  }
+  throw new ApiError(504, 'Instagram is still processing the media; publish it again later.', {
+    code: 'platform_timeout',
+  });
+}
+
+async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
+  if (operation === 'publish_post') {
+    const pageId = p.page_id as string;
+    const res = await call.api(
+      {
+        method: 'POST',
+        url: `${api(call)}/${pageId}/feed`,
+        form: { message: p.message as string, link: p.link as string | undefined },
+      },
+      { token: await pageToken(call, pageId) },
+    );
+    return { id: field(res.body, 'id') };
+  }
+  if (operation === 'publish_instagram_media') return publishInstagram(call, p);
+  throw badRequest(`Unknown operation ${operation}.`);
+}
+
+export const metaOperations: FamilyOperations = { accounts, query, execute };

@@ -1,0 +1,45 @@
+// What a platform family does for the operations API. The services give it an OperationCall: the
+// connection's definition and configuration, the account in effect, and a way to call the platform with
+// the connection's token (renewal, retries and error mapping are handled there, not here).
+import { ConnectorDefinition } from '../catalog/types';
+import { PlatformRequest, PlatformResponse } from './http';
+
+export interface Account {
+  id: string;
+  name: string;
+  /** What kind of account: ad_account, page, instagram_account, customer, channel, user, organization… */
+  kind: string;
+  [detail: string]: unknown;
+}
+
+export interface QueryPage {
+  rows: Array<Record<string, unknown>>;
+  /** The platform's cursor for the next page; kept in the session, never shown to the client. */
+  cursor?: string;
+}
+
+export interface CallOptions {
+  /** Use this token instead of the connection's (Meta Page tokens). */
+  token?: string;
+  /** Safe to retry on 5xx and network errors even though it is not a GET. */
+  idempotent?: boolean;
+}
+
+export interface OperationCall {
+  definition: ConnectorDefinition;
+  config: Record<string, string>;
+  /** The account the request names, else the session's active account. */
+  accountId?: string;
+  /** The token set's extras (TikTok open_id…). */
+  tokenExtras: Record<string, string | undefined>;
+  api(req: PlatformRequest, options?: CallOptions): Promise<PlatformResponse>;
+}
+
+export interface FamilyOperations {
+  /** The accounts this connection can act for (metadata; the account route checks ids against it). */
+  accounts(call: OperationCall): Promise<Account[]>;
+  /** One page of a query already validated against the type's query schema. */
+  query(call: OperationCall, query: Record<string, unknown>, cursor?: string): Promise<QueryPage>;
+  /** An operation whose params were validated against the type's schema for it. */
+  execute(call: OperationCall, operation: string, params: Record<string, unknown>): Promise<unknown>;
+}

@@ -1,0 +1,79 @@
+// How operations reach a platform: with the connection's fresh token, one renewal and retry when the
+// platform says the token is dead, retries with backoff and jitter for idempotent calls on 5xx and network
+// errors, and a short wait-and-retry when a rate limit lifts within a couple of seconds.
+import { conflict } from '../http/errors';
+import { ApiFailure, callApi, PlatformApiError } from '../platforms/api';
+import { PlatformUnreachableError } from '../platforms/http';
+import { OperationCall } from '../platforms/operations';
+import { families } from '../platforms';
+import { updateConnection } from './connectionRecords';
+import { freshToken, FreshToken } from './tokenLifecycle';
+
+const RETRIES = 2;
+const BASE_DELAY_MS = 150;
+const SHORT_RATE_LIMIT_S = 2;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const backoff = (attempt: number) => BASE_DELAY_MS * 2 ** attempt * (0.5 + Math.random());
+
+function transient(err: unknown): boolean {
+  if (err instanceof PlatformUnreachableError) return true;
+  return err instanceof PlatformApiError && err.failure.kind === 'platform' && err.platformStatus >= 500;
+}
+
+function rateLimit(err: unknown): ApiFailure | undefined {
+  return err instanceof PlatformApiError && err.failure.kind === 'rate_limited' ? err.failure : undefined;
+}
+
+export async function operationCall(
+  tenantId: string,
+  connectionId: string,
+  accountId?: string,
+): Promise<OperationCall> {
+  let fresh: FreshToken = await freshToken(tenantId, connectionId);
+  const family = families[fresh.definition.family];
+  const extras = { ...fresh.tokens } as Record<string, string | undefined>;
+  delete extras.access_token;
+  delete extras.refresh_token;
+  return {
+    definition: fresh.definition,
+    config: fresh.context.config,
+    accountId,
+    tokenExtras: extras,
+    async api(req, options = {}) {
+      const idempotent = req.method === 'GET' || options.idempotent === true;
+      let renewed = false;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await callApi(family.api, fresh.context, options.token ?? fresh.tokens.access_token, req);
+        } catch (err) {
+          if (err instanceof PlatformApiError && err.failure.kind === 'token_invalid' && !options.token) {
+            if (renewed) {
+              await updateConnection(tenantId, connectionId, (c) => ({
+                ...c,
+                status: 'expired',
+                lastError: `${err.message} Reconnect the account.`,
+              }));
+              throw conflict(`${err.message} The connection needs to be reconnected.`, {
+                code: 'reconnect_required',
+              });
+            }
+            fresh = await freshToken(tenantId, connectionId, { replacing: fresh.tokens.access_token });
+            renewed = true;
+            continue;
+          }
+          const limited = rateLimit(err);
+          if (limited && attempt === 0 && (limited.retryAfterSeconds ?? Infinity) <= SHORT_RATE_LIMIT_S) {
+            await sleep((limited.retryAfterSeconds ?? 1) * 1000);
+            continue;
+          }
+          if (idempotent && transient(err) && attempt < RETRIES) {
+            await sleep(backoff(attempt));
+            continue;
+          }
+          throw err;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,195 @@
+// The operations API: metadata, account, query, execute, message and state, in sessions that persist per
+// connection. Platform specifics live in each family's operations module; this is the shared part.
+import { randomBytes } from 'node:crypto';
+import { validateExecute, validateQuery } from '../catalog/validation';
+import { ApiError, badRequest, conflict } from '../http/errors';
+import { familyOperations } from '../platforms/operationModules';
+import { Account, QueryPage } from '../platforms/operations';
+import { SessionRecord } from '../stores/sessionStore';
+import { definitionOf } from './configurations';
+import { loadConnection } from './connectionRecords';
+import { operationCall } from './operationCall';
+import { openSession, sessionState, updateSession } from './sessions';
+
+export interface OperationScope {
+  tenantId: string;
+  connectionId: string;
+  sessionId?: string;
+}
+
+/** The connection (404 / 409 unless active) and its session (404 for an unknown one; new when none named). */
+export async function begin(scope: OperationScope) {
+  const { value: connection } = await loadConnection(scope.tenantId, scope.connectionId);
+  if (connection.status !== 'active') {
+    throw conflict(
+      `The connection is ${connection.status}; operations need an active connection${
+        connection.status === 'expired' ? ' (reconnect it)' : ''
+      }.`,
+      { code: 'connection_not_active' },
+    );
+  }
+  const { value: session } = await openSession(scope.tenantId, connection.id, scope.sessionId);
+  const definition = definitionOf(connection.connectorType);
+  return { connection, session, definition, family: familyOperations[definition.family] };
+}
+
+const newCursorHandle = () => `cur_${randomBytes(16).toString('base64url')}`;
+
+function invalid(what: string, errors: Array<{ path: string; message: string }>): ApiError {
+  return badRequest(`The ${what} is not valid for this connector type.`, {
+    code: 'invalid_input',
+    details: errors,
+  });
+}
+
+export async function listAccounts(scope: OperationScope) {
+  const { connection, session, definition, family } = await begin(scope);
+  const call = await operationCall(scope.tenantId, connection.id, session.accountId);
+  const accounts = await family.accounts(call);
+  return {
+    session,
+    data: {
+      connector_type: definition.type,
+      account_id: session.accountId ?? null,
+      accounts,
+      query_schema: definition.operations.query,
+      execute_operations: Object.fromEntries(
+        Object.entries(definition.operations.execute).map(([name, op]) => [name, op]),
+      ),
+      messages: MESSAGE_TYPES,
+    },
+  };
+}
+
+export async function selectAccount(scope: OperationScope, body: Record<string, unknown>) {
+  const accountId = body.account_id;
+  if (typeof accountId !== 'string' || accountId.length === 0 || accountId.length > 128) {
+    throw badRequest('account_id is required: one of the ids from GET …/metadata.');
+  }
+  const { connection, session, family } = await begin(scope);
+  const call = await operationCall(scope.tenantId, connection.id, session.accountId);
+  const account = (await family.accounts(call)).find((a: Account) => a.id === accountId);
+  if (!account)
+    throw badRequest(`'${accountId.slice(0, 64)}' is not one of this connection's accounts.`, {
+      code: 'unknown_account',
+    });
+  const updated = await updateSession(scope.tenantId, session.id, (s) => ({ ...s, accountId: account.id }));
+  return { session: updated, data: { account, state: sessionState(updated) } };
+}
+
+/** Runs a query page and records it in the session, so next_page can continue it. */
+async function runQuery(
+  scope: OperationScope,
+  session: SessionRecord,
+  query: Record<string, unknown>,
+  cursor: string | undefined,
+): Promise<{ session: SessionRecord; data: { rows: QueryPage['rows']; next_cursor: string | null } }> {
+  const { connection, family } = await begin({ ...scope, sessionId: session.id });
+  const accountId = (typeof query.account_id === 'string' && query.account_id) || session.accountId;
+  const call = await operationCall(scope.tenantId, connection.id, accountId);
+  const page = await family.query(call, query, cursor);
+  const handle = page.cursor ? newCursorHandle() : undefined;
+  const updated = await updateSession(scope.tenantId, session.id, (s) => ({
+    ...s,
+    lastQuery: query,
+    platformCursor: page.cursor,
+    nextCursor: handle,
+  }));
+  return { session: updated, data: { rows: page.rows, next_cursor: handle ?? null } };
+}
+
+export async function query(scope: OperationScope, body: Record<string, unknown>) {
+  const { session, definition } = await begin(scope);
+  const asked = body.query;
+  if (typeof asked !== 'object' || asked === null || Array.isArray(asked)) {
+    throw badRequest('The body must be {"query": {…}}; GET …/metadata shows the query schema.');
+  }
+  // Session defaults (set_defaults) fill what the query leaves out.
+  const merged = { ...session.defaults, ...(asked as Record<string, unknown>) };
+  const result = validateQuery(definition.type, merged);
+  if (!result.valid) throw invalid('query', result.errors);
+  return runQuery(scope, session, merged, undefined);
+}
+
+export async function execute(scope: OperationScope, body: Record<string, unknown>) {
+  const { connection, session, definition, family } = await begin(scope);
+  const operation = body.operation;
+  if (typeof operation !== 'string') throw badRequest('operation is required; GET …/metadata lists them.');
+  const params = body.params ?? {};
+  const result = validateExecute(definition.type, operation, params);
+  if (!result) {
+    throw badRequest(
+      `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${Object.keys(definition.operations.execute).join(', ')}.`,
+      { code: 'unknown_operation' },
+    );
+  }
+  if (!result.valid) throw invalid(`params of ${operation}`, result.errors);
+  const p = params as Record<string, unknown>;
+  const accountId = (typeof p.account_id === 'string' && p.account_id) || session.accountId;
+  const call = await operationCall(scope.tenantId, connection.id, accountId);
+  const outcome = await family.execute(call, operation, p);
+  const updated = await updateSession(scope.tenantId, session.id, (s) => s);
+  return { session: updated, data: { operation, result: outcome } };
+}
+
+export const MESSAGE_TYPES = {
+  next_page:
+    "The next page of the session's last query, in the query's shape. Optional cursor: the next_cursor you hold.",
+  set_defaults:
+    'Merge {defaults: {…}} into the values later queries inherit (e.g. date_preset, time_range, start_date); null removes one.',
+  reset: 'Forget the active account, the last query, its cursor and the defaults.',
+};
+
+export async function message(scope: OperationScope, body: Record<string, unknown>) {
+  const { session } = await begin(scope);
+  switch (body.type) {
+    case 'next_page': {
+      if (!session.lastQuery) throw conflict('This session has no query to continue; POST …/query first.');
+      if (!session.platformCursor || !session.nextCursor)
+        throw conflict('The last query has no next page.', { code: 'no_next_page' });
+      if (body.cursor !== undefined && body.cursor !== session.nextCursor) {
+        throw conflict("That cursor is not the next page of this session's last query.", {
+          code: 'stale_cursor',
+        });
+      }
+      return runQuery(scope, session, session.lastQuery, session.platformCursor);
+    }
+    case 'set_defaults': {
+      const defaults = body.defaults;
+      if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
+        throw badRequest('set_defaults takes {defaults: {…}}.');
+      }
+      const updated = await updateSession(scope.tenantId, session.id, (s) => {
+        const next = { ...s.defaults };
+        for (const [k, v] of Object.entries(defaults as Record<string, unknown>)) {
+          if (v === null) delete next[k];
+          else next[k] = v;
+        }
+        if (JSON.stringify(next).length > 8192)
+          throw badRequest('The defaults are too large (8 KiB at most).');
+        return { ...s, defaults: next };
+      });
+      return { session: updated, data: sessionState(updated) };
+    }
+    case 'reset': {
+      const updated = await updateSession(scope.tenantId, session.id, (s) => ({
+        ...s,
+        accountId: undefined,
+        lastQuery: undefined,
+        platformCursor: undefined,
+        nextCursor: undefined,
+        defaults: {},
+      }));
+      return { session: updated, data: sessionState(updated) };
+    }
+    default:
+      throw badRequest(`Unknown message type; send one of ${Object.keys(MESSAGE_TYPES).join(', ')}.`, {
+        code: 'unknown_message',
+      });
+  }
+}
+
+export async function state(scope: OperationScope) {
+  const { session } = await begin(scope);
+  return { session, data: sessionState(session) };
+}

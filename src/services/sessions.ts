@@ -1,0 +1,96 @@
+// Sessions keep an operations client's state across requests: the active account, the last query and
+// its cursor, defaults. Ids are unguessable; a session belongs to one connection of one tenant, and
+// expires after SESSION_IDLE_HOURS without use.
+import { randomBytes } from 'node:crypto';
+import { ApiError, notFound } from '../http/errors';
+import { settings } from '../settings';
+import { EtagMismatchError, Stored } from '../stores/recordTable';
+import { SessionRecord, sessions } from '../stores/sessionStore';
+
+const SESSION_ID = /^ses_[A-Za-z0-9_-]{43}$/;
+const MAX_ATTEMPTS = 20;
+
+const idleMs = () => settings().sessionIdleHours * 60 * 60 * 1000;
+
+function newSession(tenantId: string, connectionId: string): SessionRecord {
+  const now = new Date();
+  return {
+    tenantId,
+    id: `ses_${randomBytes(32).toString('base64url')}`,
+    connectionId,
+    defaults: {},
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + idleMs()).toISOString(),
+  };
+}
+
+const unknownSession = () =>
+  notFound('Unknown or expired session for this connection; omit the session id to start one.');
+
+/** The named session (404 unless it is this connection's and alive), or a new one when none is named. */
+export async function openSession(
+  tenantId: string,
+  connectionId: string,
+  sessionId: string | undefined,
+): Promise<Stored<SessionRecord>> {
+  if (!sessionId) {
+    const session = newSession(tenantId, connectionId);
+    return { value: session, etag: await sessions.insert(session) };
+  }
+  if (!SESSION_ID.test(sessionId)) throw unknownSession();
+  const stored = await sessions.read(tenantId, sessionId);
+  if (
+    !stored ||
+    stored.value.connectionId !== connectionId ||
+    Date.parse(stored.value.expiresAt) <= Date.now()
+  ) {
+    throw unknownSession();
+  }
+  return stored;
+}
+
+/**
+ * Applies `change` to the session under its ETag, re-reading and re-applying when a concurrent request
+ * of the same session wrote first, so no write is lost. Every update extends the idle expiry.
+ */
+export async function updateSession(
+  tenantId: string,
+  sessionId: string,
+  change: (current: SessionRecord) => SessionRecord,
+): Promise<SessionRecord> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await sessions.read(tenantId, sessionId);
+    if (!current) throw unknownSession();
+    const now = new Date();
+    const next = {
+      ...change(current.value),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + idleMs()).toISOString(),
+    };
+    try {
+      await sessions.replace(next, current.etag);
+      return next;
+    } catch (err) {
+      if (!(err instanceof EtagMismatchError)) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 15 * (attempt + 1)));
+    }
+  }
+  throw new ApiError(409, 'The session is being changed by many requests at once; try again.', {
+    code: 'conflict',
+  });
+}
+
+export function sessionState(s: SessionRecord) {
+  return {
+    session_id: s.id,
+    connection_id: s.connectionId,
+    account_id: s.accountId ?? null,
+    last_query: s.lastQuery ?? null,
+    next_cursor: s.nextCursor ?? null,
+    defaults: s.defaults,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    expires_at: s.expiresAt,
+  };
+}
