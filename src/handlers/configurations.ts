@@ -1,6 +1,7 @@
 import { jsonObject } from '../http/body';
 import { principalOf, RequestContext } from '../http/context';
 import { success } from '../http/envelope';
+import { listQuery, pageResponse } from '../http/listQuery';
 import {
   createConfiguration,
   getConfiguration,
@@ -22,16 +23,7 @@ export async function createConfig(ctx: RequestContext) {
 }
 
 export async function listConfigs(ctx: RequestContext) {
-  const { tenantId } = principalOf(ctx);
-  const page = await listTenantConfigurations(tenantId, {
-    type: ctx.query.get('type') ?? undefined,
-    status: ctx.query.get('status') ?? undefined,
-    limit: ctx.query.get('limit') ?? undefined,
-    continuationToken: ctx.query.get('continuation_token') ?? undefined,
-  });
-  return success(ctx.requestId, page.views, {
-    metadata: { count: page.views.length, continuation_token: page.continuationToken ?? null },
-  });
+  return pageResponse(ctx, await listTenantConfigurations(principalOf(ctx).tenantId, listQuery(ctx)));
 }
 
 export async function getConfig(ctx: RequestContext) {

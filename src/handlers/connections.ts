@@ -2,6 +2,7 @@ import { HttpResponseInit } from '@azure/functions';
 import { jsonBody, jsonObject } from '../http/body';
 import { principalOf, RequestContext } from '../http/context';
 import { success } from '../http/envelope';
+import { listQuery, pageResponse } from '../http/listQuery';
 import { badRequest } from '../http/errors';
 import {
   createConnection,
@@ -23,15 +24,7 @@ export async function createOAuthConnection(ctx: RequestContext) {
 }
 
 export async function listOAuthConnections(ctx: RequestContext) {
-  const page = await listConnections(principalOf(ctx).tenantId, {
-    type: ctx.query.get('type') ?? undefined,
-    status: ctx.query.get('status') ?? undefined,
-    limit: ctx.query.get('limit') ?? undefined,
-    continuationToken: ctx.query.get('continuation_token') ?? undefined,
-  });
-  return success(ctx.requestId, page.views, {
-    metadata: { count: page.views.length, continuation_token: page.continuationToken ?? null },
-  });
+  return pageResponse(ctx, await listConnections(principalOf(ctx).tenantId, listQuery(ctx)));
 }
 
 export async function getOAuthConnection(ctx: RequestContext) {

@@ -22,6 +22,7 @@ import {
   replaceConfiguration,
   Stored,
 } from '../stores/configurationStore';
+import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { isMaskEcho, maskedConfig } from './masking';
 
 export const CONFIG_STATUSES = ['pending_setup', 'active', 'inactive', 'error'] as const;
@@ -151,35 +152,13 @@ export async function getConfiguration(tenantId: string, id: string) {
   return { view: await viewOf(value), etag };
 }
 
-export interface ListOptions {
-  type?: string;
-  status?: string;
-  limit?: string;
-  continuationToken?: string;
-}
-
-export async function listTenantConfigurations(tenantId: string, options: ListOptions) {
-  const connectorType = options.type ? definitionOf(options.type).type : undefined;
-  if (options.status && !(CONFIG_STATUSES as readonly string[]).includes(options.status)) {
-    throw badRequest(`status must be one of ${CONFIG_STATUSES.join(', ')}.`);
-  }
-  const limit = options.limit === undefined ? 50 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw badRequest('limit must be an integer from 1 to 100.');
-  const token = options.continuationToken ? decodeContinuation(options.continuationToken) : undefined;
-  const page = await listConfigurations(tenantId, { connectorType, status: options.status }, limit, token);
+export async function listTenantConfigurations(tenantId: string, request: ListRequest) {
+  const { connectorType, status, limit, token } = listParameters(request, CONFIG_STATUSES);
+  const page = await listConfigurations(tenantId, { connectorType, status }, limit, token);
   return {
     views: await Promise.all(page.records.map(viewOf)),
-    continuationToken: page.continuationToken
-      ? Buffer.from(page.continuationToken).toString('base64url')
-      : undefined,
+    continuationToken: encodeContinuation(page.continuationToken),
   };
-}
-
-function decodeContinuation(token: string): string {
-  const decoded = Buffer.from(token, 'base64url').toString('utf8');
-  if (!decoded || /[^\x20-\x7e]/.test(decoded)) throw badRequest('continuation_token is not valid.');
-  return decoded;
 }
 
 export interface ConfigurationPatch {

@@ -22,6 +22,7 @@ import {
   tokenRef,
   updateConnection,
 } from './connectionRecords';
+import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { platformFailure } from './platformErrors';
 import { freshToken } from './tokenLifecycle';
 
@@ -148,32 +149,16 @@ export async function getConnection(tenantId: string, id: string) {
   return connectionView((await loadConnection(tenantId, id)).value);
 }
 
-export async function listConnections(
-  tenantId: string,
-  options: { type?: string; status?: string; limit?: string; continuationToken?: string },
-) {
-  const type = options.type ? definitionOf(options.type).type : undefined;
-  if (options.status && !(CONNECTION_STATUSES as readonly string[]).includes(options.status)) {
-    throw badRequest(`status must be one of ${CONNECTION_STATUSES.join(', ')}.`);
-  }
-  const limit = options.limit === undefined ? 50 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw badRequest('limit must be an integer from 1 to 100.');
-  const token = options.continuationToken
-    ? Buffer.from(options.continuationToken, 'base64url').toString('utf8')
-    : undefined;
-  if (token !== undefined && (!token || /[^\x20-\x7e]/.test(token)))
-    throw badRequest('continuation_token is not valid.');
+export async function listConnections(tenantId: string, request: ListRequest) {
+  const { connectorType, status, limit, token } = listParameters(request, CONNECTION_STATUSES);
   const { odata } = await tablesSdk();
   let filter = odata`PartitionKey eq ${tenantId}`;
-  if (type) filter += ` and ${odata`connectorType eq ${type}`}`;
-  if (options.status) filter += ` and ${odata`status eq ${options.status}`}`;
+  if (connectorType) filter += ` and ${odata`connectorType eq ${connectorType}`}`;
+  if (status) filter += ` and ${odata`status eq ${status}`}`;
   const page = await connections.page(filter, limit, token);
   return {
     views: page.records.map(connectionView),
-    continuationToken: page.continuationToken
-      ? Buffer.from(page.continuationToken).toString('base64url')
-      : undefined,
+    continuationToken: encodeContinuation(page.continuationToken),
   };
 }
 

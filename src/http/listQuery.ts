@@ -1,0 +1,20 @@
+import { RequestContext } from './context';
+import { success } from './envelope';
+
+/** The list filters of a GET: type, status, limit, continuation_token. */
+export function listQuery(ctx: RequestContext) {
+  const get = (name: string) => ctx.query.get(name) ?? undefined;
+  return {
+    type: get('type'),
+    status: get('status'),
+    limit: get('limit'),
+    continuationToken: get('continuation_token'),
+  };
+}
+
+/** A page of records, with the token of the next page (null on the last) in metadata. */
+export function pageResponse(ctx: RequestContext, page: { views: unknown[]; continuationToken?: string }) {
+  return success(ctx.requestId, page.views, {
+    metadata: { count: page.views.length, continuation_token: page.continuationToken ?? null },
+  });
+}

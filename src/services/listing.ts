@@ -1,0 +1,43 @@
+// List requests: filters by type and status, a page size and an opaque continuation token, the same way
+// for every kind of record.
+import { findDefinition } from '../catalog/registry';
+import { badRequest } from '../http/errors';
+
+export interface ListRequest {
+  type?: string;
+  status?: string;
+  limit?: string;
+  continuationToken?: string;
+}
+
+export interface ListParameters {
+  connectorType?: string;
+  status?: string;
+  limit: number;
+  /** The storage continuation token, decoded. */
+  token?: string;
+}
+
+export function listParameters(request: ListRequest, statuses: readonly string[]): ListParameters {
+  let connectorType: string | undefined;
+  if (request.type) {
+    const def = findDefinition(request.type);
+    if (!def) throw badRequest(`Unknown connector type '${request.type.slice(0, 64)}'.`);
+    connectorType = def.type;
+  }
+  if (request.status && !statuses.includes(request.status)) {
+    throw badRequest(`status must be one of ${statuses.join(', ')}.`);
+  }
+  const limit = request.limit === undefined ? 50 : Number(request.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw badRequest('limit must be an integer from 1 to 100.');
+  let token: string | undefined;
+  if (request.continuationToken) {
+    token = Buffer.from(request.continuationToken, 'base64url').toString('utf8');
+    if (!token || /[^\x20-\x7e]/.test(token)) throw badRequest('continuation_token is not valid.');
+  }
+  return { connectorType, status: request.status, limit, token };
+}
+
+export const encodeContinuation = (token: string | undefined) =>
+  token ? Buffer.from(token).toString('base64url') : undefined;
