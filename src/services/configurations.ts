@@ -244,6 +244,7 @@ export async function updateConfiguration(
       next.secretVersion = Object.keys(secrets).length > 0 ? await store.put(ref, secrets) : undefined;
     try {
       const newEtag = await replaceConfiguration(next, etag);
+      forgetResolved(tenantId, record.id);
       if (secretsChanged && next.secretVersion)
         await store.prune(ref, next.secretVersion).catch(() => undefined);
       return { view: await viewOf(next), etag: newEtag };
@@ -269,18 +270,41 @@ export async function updateConfiguration(
 export async function removeConfiguration(tenantId: string, id: string): Promise<void> {
   const key = UUID.test(id) ? id.toLowerCase() : undefined;
   const deleted = key ? await deleteConfiguration(tenantId, key) : false;
+  if (key) forgetResolved(tenantId, key);
   // The secret goes after the record; a retry of a delete whose secret removal failed finishes the job.
   if (key) await secretStore().delete(refOf(tenantId, key));
   if (!deleted) throw notFound('No connector configuration with this id.');
 }
 
+type Resolved = {
+  record: ConfigurationRecord;
+  definition: ConnectorDefinition;
+  config: Record<string, string>;
+};
+
+/**
+ * Resolved configurations, kept a few seconds: every operation call resolves its connection's app, and a
+ * table read each time would cost more than the platform call. Writes in this instance drop the entry;
+ * another instance's change is seen within RESOLVED_TTL_MS.
+ */
+const resolvedCache = new Map<string, { value: Resolved; expiresAt: number }>();
+const RESOLVED_TTL_MS = 10_000;
+const forgetResolved = (tenantId: string, id: string) =>
+  resolvedCache.delete(`${tenantId}/${id.toLowerCase()}`);
+
 /** The decrypted configuration, for the OAuth engine and the platform clients. */
-export async function resolveConfiguration(tenantId: string, id: string) {
+export async function resolveConfiguration(tenantId: string, id: string): Promise<Resolved> {
+  const key = `${tenantId}/${id.toLowerCase()}`;
+  const hit = resolvedCache.get(key);
+  if (hit && hit.expiresAt > Date.now()) return hit.value;
   const { value } = await load(tenantId, id);
   const secrets = await secretsOf(value);
   const config: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...value.publicConfig, ...secrets })) config[k] = String(v);
-  return { record: value, definition: definitionOf(value.connectorType), config };
+  const resolved = { record: value, definition: definitionOf(value.connectorType), config };
+  if (resolvedCache.size > 1000) resolvedCache.clear();
+  resolvedCache.set(key, { value: resolved, expiresAt: Date.now() + RESOLVED_TTL_MS });
+  return resolved;
 }
 
 export function oauthRedirectUri(): string {
@@ -325,6 +349,7 @@ export async function verifyConfiguration(tenantId: string, id: string) {
     };
     try {
       const newEtag = await replaceConfiguration(next, current.etag);
+      forgetResolved(tenantId, next.id);
       return { view: await viewOf(next), etag: newEtag, verified: verdict.ok };
     } catch (err) {
       if (!(err instanceof EtagMismatchError)) throw err;

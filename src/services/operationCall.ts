@@ -8,6 +8,8 @@ import { OperationCall } from '../platforms/operations';
 import { families } from '../platforms';
 import { updateConnection } from './connectionRecords';
 import { freshToken, FreshToken } from './tokenLifecycle';
+import { ConnectionRecord } from '../stores/connectionStore';
+import { Stored } from '../stores/recordTable';
 
 const RETRIES = 2;
 const BASE_DELAY_MS = 150;
@@ -27,10 +29,11 @@ function rateLimit(err: unknown): ApiFailure | undefined {
 
 export async function operationCall(
   tenantId: string,
-  connectionId: string,
+  connection: Stored<ConnectionRecord>,
   accountId?: string,
 ): Promise<OperationCall> {
-  let fresh: FreshToken = await freshToken(tenantId, connectionId);
+  const connectionId = connection.value.id;
+  let fresh: FreshToken = await freshToken(tenantId, connectionId, { current: connection });
   const family = families[fresh.definition.family];
   const extras = { ...fresh.tokens } as Record<string, string | undefined>;
   delete extras.access_token;

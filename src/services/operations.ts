@@ -18,8 +18,11 @@ export interface OperationScope {
 }
 
 /** The connection (404 / 409 unless active) and its session (404 for an unknown one; new when none named). */
+export type Begun = Awaited<ReturnType<typeof begin>>;
+
 export async function begin(scope: OperationScope) {
-  const { value: connection } = await loadConnection(scope.tenantId, scope.connectionId);
+  const stored = await loadConnection(scope.tenantId, scope.connectionId);
+  const connection = stored.value;
   if (connection.status !== 'active') {
     throw conflict(
       `The connection is ${connection.status}; operations need an active connection${
@@ -28,9 +31,15 @@ export async function begin(scope: OperationScope) {
       { code: 'connection_not_active' },
     );
   }
-  const { value: session } = await openSession(scope.tenantId, connection.id, scope.sessionId);
+  const storedSession = await openSession(scope.tenantId, connection.id, scope.sessionId);
   const definition = definitionOf(connection.connectorType);
-  return { connection, session, definition, family: familyOperations[definition.family] };
+  return {
+    stored,
+    storedSession,
+    session: storedSession.value,
+    definition,
+    family: familyOperations[definition.family],
+  };
 }
 
 const newCursorHandle = () => `cur_${randomBytes(16).toString('base64url')}`;
@@ -43,8 +52,8 @@ function invalid(what: string, errors: Array<{ path: string; message: string }>)
 }
 
 export async function listAccounts(scope: OperationScope) {
-  const { connection, session, definition, family } = await begin(scope);
-  const call = await operationCall(scope.tenantId, connection.id, session.accountId);
+  const { stored, session, definition, family } = await begin(scope);
+  const call = await operationCall(scope.tenantId, stored, session.accountId);
   const accounts = await family.accounts(call);
   return {
     session,
@@ -66,40 +75,46 @@ export async function selectAccount(scope: OperationScope, body: Record<string, 
   if (typeof accountId !== 'string' || accountId.length === 0 || accountId.length > 128) {
     throw badRequest('account_id is required: one of the ids from GET …/metadata.');
   }
-  const { connection, session, family } = await begin(scope);
-  const call = await operationCall(scope.tenantId, connection.id, session.accountId);
+  const { stored, storedSession, session, family } = await begin(scope);
+  const call = await operationCall(scope.tenantId, stored, session.accountId);
   const account = (await family.accounts(call)).find((a: Account) => a.id === accountId);
-  if (!account)
+  if (!account) {
     throw badRequest(`'${accountId.slice(0, 64)}' is not one of this connection's accounts.`, {
       code: 'unknown_account',
     });
-  const updated = await updateSession(scope.tenantId, session.id, (s) => ({ ...s, accountId: account.id }));
+  }
+  const updated = await updateSession(
+    scope.tenantId,
+    session.id,
+    (s) => ({ ...s, accountId: account.id }),
+    storedSession,
+  );
   return { session: updated, data: { account, state: sessionState(updated) } };
 }
 
 /** Runs a query page and records it in the session, so next_page can continue it. */
 async function runQuery(
-  scope: OperationScope,
-  session: SessionRecord,
+  begun: Begun,
   query: Record<string, unknown>,
   cursor: string | undefined,
 ): Promise<{ session: SessionRecord; data: { rows: QueryPage['rows']; next_cursor: string | null } }> {
-  const { connection, family } = await begin({ ...scope, sessionId: session.id });
+  const { stored, storedSession, session, family } = begun;
   const accountId = (typeof query.account_id === 'string' && query.account_id) || session.accountId;
-  const call = await operationCall(scope.tenantId, connection.id, accountId);
+  const call = await operationCall(session.tenantId, stored, accountId);
   const page = await family.query(call, query, cursor);
   const handle = page.cursor ? newCursorHandle() : undefined;
-  const updated = await updateSession(scope.tenantId, session.id, (s) => ({
-    ...s,
-    lastQuery: query,
-    platformCursor: page.cursor,
-    nextCursor: handle,
-  }));
+  const updated = await updateSession(
+    session.tenantId,
+    session.id,
+    (s) => ({ ...s, lastQuery: query, platformCursor: page.cursor, nextCursor: handle }),
+    storedSession,
+  );
   return { session: updated, data: { rows: page.rows, next_cursor: handle ?? null } };
 }
 
 export async function query(scope: OperationScope, body: Record<string, unknown>) {
-  const { session, definition } = await begin(scope);
+  const begun = await begin(scope);
+  const { session, definition } = begun;
   const asked = body.query;
   if (typeof asked !== 'object' || asked === null || Array.isArray(asked)) {
     throw badRequest('The body must be {"query": {…}}; GET …/metadata shows the query schema.');
@@ -108,11 +123,11 @@ export async function query(scope: OperationScope, body: Record<string, unknown>
   const merged = { ...session.defaults, ...(asked as Record<string, unknown>) };
   const result = validateQuery(definition.type, merged);
   if (!result.valid) throw invalid('query', result.errors);
-  return runQuery(scope, session, merged, undefined);
+  return runQuery(begun, merged, undefined);
 }
 
 export async function execute(scope: OperationScope, body: Record<string, unknown>) {
-  const { connection, session, definition, family } = await begin(scope);
+  const { stored, storedSession, session, definition, family } = await begin(scope);
   const operation = body.operation;
   if (typeof operation !== 'string') throw badRequest('operation is required; GET …/metadata lists them.');
   const params = body.params ?? {};
@@ -126,9 +141,9 @@ export async function execute(scope: OperationScope, body: Record<string, unknow
   if (!result.valid) throw invalid(`params of ${operation}`, result.errors);
   const p = params as Record<string, unknown>;
   const accountId = (typeof p.account_id === 'string' && p.account_id) || session.accountId;
-  const call = await operationCall(scope.tenantId, connection.id, accountId);
+  const call = await operationCall(scope.tenantId, stored, accountId);
   const outcome = await family.execute(call, operation, p);
-  const updated = await updateSession(scope.tenantId, session.id, (s) => s);
+  const updated = await updateSession(scope.tenantId, session.id, (s) => s, storedSession);
   return { session: updated, data: { operation, result: outcome } };
 }
 
@@ -141,7 +156,8 @@ export const MESSAGE_TYPES = {
 };
 
 export async function message(scope: OperationScope, body: Record<string, unknown>) {
-  const { session } = await begin(scope);
+  const begun = await begin(scope);
+  const { session, storedSession } = begun;
   switch (body.type) {
     case 'next_page': {
       if (!session.lastQuery) throw conflict('This session has no query to continue; POST …/query first.');
@@ -152,7 +168,7 @@ export async function message(scope: OperationScope, body: Record<string, unknow
           code: 'stale_cursor',
         });
       }
-      return runQuery(scope, session, session.lastQuery, session.platformCursor);
+      return runQuery(begun, session.lastQuery, session.platformCursor);
     }
     case 'set_defaults': {
       const defaults = body.defaults;
@@ -172,14 +188,19 @@ export async function message(scope: OperationScope, body: Record<string, unknow
       return { session: updated, data: sessionState(updated) };
     }
     case 'reset': {
-      const updated = await updateSession(scope.tenantId, session.id, (s) => ({
-        ...s,
-        accountId: undefined,
-        lastQuery: undefined,
-        platformCursor: undefined,
-        nextCursor: undefined,
-        defaults: {},
-      }));
+      const updated = await updateSession(
+        scope.tenantId,
+        session.id,
+        (s) => ({
+          ...s,
+          accountId: undefined,
+          lastQuery: undefined,
+          platformCursor: undefined,
+          nextCursor: undefined,
+          defaults: {},
+        }),
+        storedSession,
+      );
       return { session: updated, data: sessionState(updated) };
     }
     default:

@@ -58,9 +58,11 @@ export async function updateSession(
   tenantId: string,
   sessionId: string,
   change: (current: SessionRecord) => SessionRecord,
+  known?: Stored<SessionRecord>,
 ): Promise<SessionRecord> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await sessions.read(tenantId, sessionId);
+    // The session as the request read it is usually still current: write against its ETag first.
+    const current = attempt === 0 && known ? known : await sessions.read(tenantId, sessionId);
     if (!current) throw unknownSession();
     const now = new Date();
     const next = {

@@ -9,7 +9,7 @@ import { fromBundle, toBundle, TokenSet } from '../oauth/tokens';
 import { ApiContext } from '../platforms/api';
 import { secretStore } from '../secrets';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
-import { EtagMismatchError } from '../stores/recordTable';
+import { EtagMismatchError, Stored } from '../stores/recordTable';
 import { resolveApp } from './appCredentials';
 import { definitionOf } from './configurations';
 import { loadConnection, tokenRef, updateConnection } from './connectionRecords';
@@ -20,6 +20,7 @@ const LEASE_MS = 30_000;
 const WAIT_STEP_MS = 100;
 /** How long before its end a refresh token that expires is renewed, where renewing extends it. */
 const REFRESH_TOKEN_MARGIN_MS = 7 * 24 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface FreshToken {
   record: ConnectionRecord;
@@ -37,6 +38,8 @@ export interface TokenOptions {
   horizonMs?: number;
   /** Allow a connection that is not active (the refresh and test routes try to bring one back). */
   anyStatus?: boolean;
+  /** The record as the caller just read it, to save a read when it is still current. */
+  current?: Stored<ConnectionRecord>;
 }
 
 const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : undefined);
@@ -54,6 +57,10 @@ export function needsRenewal(
   const lookAhead =
     expires !== undefined && issued !== undefined ? Math.min(horizonMs, (expires - issued) / 2) : horizonMs;
   if (expires !== undefined && expires - now <= lookAhead) return true;
+  // A refresh token the platform drops when unused (Google: six months) is used before that day comes.
+  const idleDays = def.oauth.refreshTokenIdleDays;
+  const idleLimit = idleDays === undefined ? undefined : idleDays * DAY_MS - REFRESH_TOKEN_MARGIN_MS;
+  if (idleLimit !== undefined && issued !== undefined && now - issued >= idleLimit) return true;
   const refreshExpires = ms(record.refreshExpiresAt);
   // Only a rotating refresh token gets a new life by being used; LinkedIn's keeps its original end.
   return (
@@ -89,8 +96,10 @@ export async function freshToken(
 ): Promise<FreshToken> {
   const started = Date.now();
   const horizon = options.horizonMs ?? REFRESH_MARGIN_MS;
+  let known = options.current;
   for (;;) {
-    const stored = await loadConnection(tenantId, id);
+    const stored = known ?? (await loadConnection(tenantId, id));
+    known = undefined;
     const record = stored.value;
     if (!options.anyStatus && record.status !== 'active') {
       throw conflict(`The connection is ${record.status}, not active.`, { code: 'connection_not_active' });
