@@ -9,7 +9,23 @@ import { definitionOf } from './configurations';
 import { counters } from './counters';
 import { freshToken, needsRenewal } from './tokenLifecycle';
 
-export const SWEEP_INTERVAL_MS = Number(process.env.SWEEP_INTERVAL_SECONDS ?? 900) * 1000;
+const DEFAULT_INTERVAL_SECONDS = 900;
+/** setInterval's ceiling (about 24.8 days); a longer delay would make Node run the timer every millisecond. */
+const MAX_INTERVAL_MS = 2 ** 31 - 1;
+
+/**
+ * SWEEP_INTERVAL_SECONDS when it is a positive number, else the default: an empty, zero or non-numeric
+ * value would otherwise make a 0 or NaN interval, which runs the sweep without pause.
+ */
+export function sweepIntervalMs(raw: string | undefined = process.env.SWEEP_INTERVAL_SECONDS): number {
+  const seconds = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Math.min(
+    (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_INTERVAL_SECONDS) * 1000,
+    MAX_INTERVAL_MS,
+  );
+}
+
+export const SWEEP_INTERVAL_MS = sweepIntervalMs();
 const MARGIN_MS = 10 * 60 * 1000;
 /** After a transient failure a connection is left alone this long before the sweep tries again. */
 const BACKOFF_MS = 30 * 60 * 1000;
@@ -34,8 +50,9 @@ export async function sweepConnections(
     if (!needsRenewal(value, def, horizon, now)) continue;
     if (value.refreshFailedAt && now - Date.parse(value.refreshFailedAt) < BACKOFF_MS) continue;
     try {
-      await freshToken(value.tenantId, value.id, { horizonMs: horizon });
-      report.renewed++;
+      const { record } = await freshToken(value.tenantId, value.id, { horizonMs: horizon });
+      // Another request may have renewed it first, in which case there was nothing left to do.
+      if (record.lastRefreshedAt !== value.lastRefreshedAt) report.renewed++;
     } catch (err) {
       if (err instanceof ApiError && err.code === 'reconnect_required') report.expired++;
       else report.failed++;

@@ -12,6 +12,11 @@ export { GoogleFake, LinkedInFake, MetaFake, TikTokFake, XFake };
 export interface StartAllFakesOptions {
   /** Show an Allow / Deny page at every authorize endpoint instead of consenting at once. */
   interactiveConsent?: boolean;
+  /**
+   * The first of five consecutive ports, one per fake in this order: Meta, Google, X, LinkedIn, TikTok
+   * (the sandbox uses fixed ports so its URLs stay the same between runs). 0 or absent: any free port.
+   */
+  basePort?: number;
 }
 
 export interface AllFakes {
@@ -38,13 +43,20 @@ function mergeEnv(fakes: PlatformFake[]): Record<string, string> {
 }
 
 export async function startAllFakes(options: StartAllFakesOptions = {}): Promise<AllFakes> {
-  const shared = { interactiveConsent: options.interactiveConsent };
+  const base = options.basePort ?? 0;
+  if (!Number.isInteger(base) || base < 0 || base > 65535 - 4) {
+    throw new Error(`basePort must be 0 or a port from 1 to 65531, not ${base}`);
+  }
+  const shared = (i: number) => ({
+    interactiveConsent: options.interactiveConsent,
+    port: base ? base + i : 0,
+  });
   const settled = await Promise.allSettled<PlatformFake>([
-    MetaFake.start(shared),
-    GoogleFake.start(shared),
-    XFake.start(shared),
-    LinkedInFake.start(shared),
-    TikTokFake.start(shared),
+    MetaFake.start(shared(0)),
+    GoogleFake.start(shared(1)),
+    XFake.start(shared(2)),
+    LinkedInFake.start(shared(3)),
+    TikTokFake.start(shared(4)),
   ]);
   const fakes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {
