@@ -33,14 +33,29 @@ function adsMessage(body: unknown): string | undefined {
   return undefined;
 }
 
+/** The first Google Ads error code, e.g. {category: 'authorizationError', code: 'USER_PERMISSION_DENIED'}. */
+function adsErrorCode(body: unknown): { category: string; code: string } | undefined {
+  const details = field(body, 'error', 'details');
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    const errors = field(detail, 'errors');
+    const errorCode = Array.isArray(errors) ? field(errors[0], 'errorCode') : undefined;
+    if (errorCode !== null && typeof errorCode === 'object') {
+      const [entry] = Object.entries(errorCode as Record<string, unknown>);
+      if (entry && typeof entry[1] === 'string') return { category: entry[0], code: entry[1] };
+    }
+  }
+  return undefined;
+}
+
+// login-customer-id is not a header of every call: it depends on the customer a call acts on (a client
+// behind a manager needs the manager's id, a customer the user reaches directly none), so the operations
+// module sends it per request.
 export const googleApi: ApiDialect = {
   headers: (token, { definition, config }) => ({
     authorization: `Bearer ${token}`,
     ...(definition.type === 'google_ads' && config.developer_token
       ? { 'developer-token': config.developer_token }
-      : {}),
-    ...(definition.type === 'google_ads' && config.login_customer_id
-      ? { 'login-customer-id': config.login_customer_id }
       : {}),
   }),
   classify: (res) => {
@@ -49,6 +64,11 @@ export const googleApi: ApiDialect = {
     const message = `Google: ${adsMessage(res.body) ?? String(field(res.body, 'error', 'message') ?? `HTTP ${res.status}`)}`;
     const reasons = field(res.body, 'error', 'errors');
     const reason = Array.isArray(reasons) ? field(reasons[0], 'reason') : undefined;
+    const adsCode = adsErrorCode(res.body);
+    // A refused developer token (401 DEVELOPER_TOKEN_INVALID…) is configuration: renewing the grant cannot help.
+    if (adsCode?.code.includes('DEVELOPER_TOKEN')) {
+      return { kind: 'forbidden', message };
+    }
     if (res.status === 401 || status === 'UNAUTHENTICATED') return { kind: 'token_invalid', message };
     if (res.status === 429 || status === 'RESOURCE_EXHAUSTED') {
       return { kind: 'rate_limited', message, retryAfterSeconds: retryDelaySeconds(res.body) ?? 60 };

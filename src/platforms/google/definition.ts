@@ -2,6 +2,7 @@
 // refresh token is issued, PKCE S256, client credentials in the form body, a refresh token that does not rotate.
 import { configSchema, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition, OAuthDialect } from '../../catalog/types';
+import { googleAdsExecute, googleAdsQuerySchema, youtubeExecute, youtubeQuerySchema } from './schemas';
 
 export const GOOGLE_ADS_VERSION = 'v26';
 
@@ -48,18 +49,22 @@ export const googleDefinitions: ConnectorDefinition[] = [
       {
         client_id: clientId,
         client_secret: secretField('OAuth client secret', 256),
-        developer_token: secretField('Developer token', 256),
+        // Google sunset developer tokens on 2026-09-09 and ignores the header since; still sent when given.
+        developer_token: secretField(
+          'Developer token',
+          256,
+          'Optional since Google stopped checking developer tokens (2026-09-09); sent when given.',
+        ),
         login_customer_id: idField(
           'Login customer ID',
           '^[0-9]{10}$',
-          'The manager account id: 10 digits, no dashes.',
+          'The manager account id: 10 digits, no dashes. Optional: client accounts behind a manager are found through it, and this manager is preferred when several lead to one.',
         ),
         refresh_token: secretField('Refresh token'),
       },
-      ['client_id', 'client_secret', 'developer_token'],
+      ['client_id', 'client_secret'],
     ),
-    // The query and execute schemas of this family arrive with its operations module.
-    operations: { query: { type: 'object' }, execute: {} },
+    operations: { query: googleAdsQuerySchema, execute: googleAdsExecute },
   },
   {
     type: 'youtube',
@@ -97,7 +102,6 @@ export const googleDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
-    // The query and execute schemas of this family arrive with its operations module.
-    operations: { query: { type: 'object' }, execute: {} },
+    operations: { query: youtubeQuerySchema, execute: youtubeExecute },
   },
 ];

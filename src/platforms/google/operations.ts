@@ -1,9 +1,397 @@
-// Placeholder until this family's operations module lands: every operation answers 501.
-import { ApiError } from '../../http/errors';
-import { FamilyOperations } from '../operations';
+// Google's operations. Google Ads: the customers the user reaches directly (listAccessibleCustomers) and the
+// clients behind the managers among them (customer_client), GAQL reports through googleAds:search with
+// pageToken paging, campaign status changes through campaigns:mutate; a call on a client reached through a
+// manager carries login-customer-id = that manager. YouTube: the user's channel, Analytics v2 reports paged
+// by startIndex, and video snippet updates that keep what the caller did not change.
+import { ApiError, badRequest } from '../../http/errors';
+import { PlatformApiError } from '../api';
+import { field, PlatformResponse } from '../http';
+import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { flattenRow } from '../rows';
 
-const notYet = async (): Promise<never> => {
-  throw new ApiError(501, 'Operations for this platform are not available yet.', { code: 'not_implemented' });
-};
+const CUSTOMER = /^[0-9]{10}$/;
+const CHANNEL = /^UC[A-Za-z0-9_-]{22}$/;
+const SEARCH_PAGES = 50; // pages of a metadata search followed at most
+const DESCRIBE_CONCURRENCY = 5;
 
-export const googleOperations: FamilyOperations = { accounts: notYet, query: notYet, execute: notYet };
+const CUSTOMER_GAQL =
+  'SELECT customer.id, customer.descriptive_name, customer.manager, customer.status FROM customer';
+const CLIENTS_GAQL =
+  'SELECT customer_client.id, customer_client.descriptive_name, customer_client.manager, customer_client.status FROM customer_client';
+
+const api = (call: OperationCall) => call.definition.endpoints.api;
+
+/** The platform refusing access to one customer (403: permission, not enabled, wrong login-customer-id). */
+const refused = (err: unknown) =>
+  err instanceof PlatformApiError && (err.failure.kind === 'forbidden' || err.failure.kind === 'not_found');
+
+// ---- Google Ads ----------------------------------------------------------------------------------
+
+function search(
+  call: OperationCall,
+  customerId: string,
+  login: string | undefined,
+  body: Record<string, unknown>,
+): Promise<PlatformResponse> {
+  return call.api(
+    {
+      method: 'POST',
+      url: `${api(call)}/customers/${customerId}/googleAds:search`,
+      // The page size is Google's to choose: sending pageSize is an error.
+      json: body,
+      headers: login ? { 'login-customer-id': login } : undefined,
+    },
+    // A search reads; retrying it is safe.
+    { idempotent: true },
+  );
+}
+
+/** Every row of a (small, metadata) search, following nextPageToken. */
+async function searchAll(
+  call: OperationCall,
+  customerId: string,
+  login: string | undefined,
+  gaql: string,
+): Promise<unknown[]> {
+  const rows: unknown[] = [];
+  let pageToken: string | undefined;
+  for (let page = 0; page < SEARCH_PAGES; page++) {
+    const res = await search(call, customerId, login, { query: gaql, pageToken });
+    const results = field(res.body, 'results');
+    if (Array.isArray(results)) rows.push(...(results as unknown[]));
+    const next = field(res.body, 'nextPageToken');
+    pageToken = typeof next === 'string' && next ? next : undefined;
+    if (!pageToken) break;
+  }
+  return rows;
+}
+
+async function accessibleCustomers(call: OperationCall): Promise<string[]> {
+  const res = await call.api({ method: 'GET', url: `${api(call)}/customers:listAccessibleCustomers` });
+  const names = field(res.body, 'resourceNames');
+  return (Array.isArray(names) ? names : [])
+    .map((n) => /^customers\/([0-9]{10})$/.exec(String(n))?.[1])
+    .filter((id): id is string => id !== undefined);
+}
+
+function customerAccount(
+  raw: unknown,
+  fallbackId: string,
+  managerId?: string,
+): Account & { manager: boolean; status: string } {
+  const id = String(field(raw, 'id') ?? fallbackId);
+  const status = String(field(raw, 'status') ?? 'UNKNOWN');
+  return {
+    id,
+    name: String(field(raw, 'descriptiveName') ?? ''),
+    kind: 'customer',
+    manager: field(raw, 'manager') === true,
+    status,
+    active: status === 'ENABLED',
+    ...(managerId ? { manager_id: managerId } : {}),
+  };
+}
+
+/** A customer the user reaches directly, as its own `customer` row says. */
+async function describeCustomer(call: OperationCall, id: string) {
+  try {
+    const [row] = await searchAll(call, id, undefined, CUSTOMER_GAQL);
+    return customerAccount(field(row, 'customer'), id);
+  } catch (err) {
+    // A cancelled or suspended customer still appears in listAccessibleCustomers but refuses queries.
+    if (!refused(err)) throw err;
+    return { ...customerAccount(undefined, id), unavailable: (err as Error).message };
+  }
+}
+
+async function inChunks<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size)
+    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+/**
+ * The customers this connection can act on: those the user reaches directly, then the clients of the
+ * managers among them, each with manager_id (the login-customer-id its calls need). The configured
+ * login_customer_id, when it is one of the managers, is asked first, so its clients are reached through it.
+ */
+async function adsAccounts(call: OperationCall): Promise<Account[]> {
+  const direct = await accessibleCustomers(call);
+  const out: Account[] = await inChunks(direct, DESCRIBE_CONCURRENCY, (id) => describeCustomer(call, id));
+  const seen = new Set(out.map((a) => a.id));
+  const preferred = call.config.login_customer_id;
+  const managers = out
+    .filter((a) => a.manager === true && a.active === true)
+    .sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred));
+  for (const manager of managers) {
+    let clients: unknown[];
+    try {
+      clients = await searchAll(call, manager.id, manager.id, CLIENTS_GAQL);
+    } catch (err) {
+      if (!refused(err)) throw err;
+      continue;
+    }
+    for (const row of clients) {
+      const client = customerAccount(field(row, 'customerClient'), '', manager.id);
+      if (!CUSTOMER.test(client.id) || seen.has(client.id)) continue;
+      seen.add(client.id);
+      out.push(client);
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs a call on a customer with a login-customer-id; when Google refuses it, finds the customer among the
+ * accounts and, if they say another login-customer-id (or none), retries once with that.
+ */
+async function onCustomer<T>(
+  call: OperationCall,
+  customerId: string,
+  login: string | undefined,
+  run: (login: string | undefined) => Promise<T>,
+): Promise<{ result: T; login: string | undefined }> {
+  try {
+    return { result: await run(login), login };
+  } catch (err) {
+    if (!refused(err)) throw err;
+    let account: Account | undefined;
+    try {
+      account = (await adsAccounts(call)).find((a) => a.id === customerId);
+    } catch {
+      throw err;
+    }
+    const manager = typeof account?.manager_id === 'string' ? account.manager_id : undefined;
+    if (!account || manager === login) throw err;
+    return { result: await run(manager), login: manager };
+  }
+}
+
+function customerOf(call: OperationCall, named: unknown): string {
+  const id = typeof named === 'string' ? named : call.accountId;
+  if (!id || !CUSTOMER.test(id)) {
+    throw badRequest('Name a customer: customer_id (10 digits), or select one with POST …/account.', {
+      code: 'no_account',
+    });
+  }
+  return id;
+}
+
+/** The first guess of a call's login-customer-id: the configured manager, if any. */
+function configuredLogin(call: OperationCall): string | undefined {
+  const login = call.config.login_customer_id;
+  return login && CUSTOMER.test(login) ? login : undefined;
+}
+
+/** The session keeps this (never shown): the customer, the login-customer-id that worked, Google's token. */
+interface AdsCursor {
+  c: string;
+  l?: string;
+  t: string;
+}
+
+function readAdsCursor(cursor: string): AdsCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(cursor);
+  } catch {
+    parsed = undefined;
+  }
+  const c = field(parsed, 'c');
+  const l = field(parsed, 'l');
+  const t = field(parsed, 't');
+  if (
+    typeof c !== 'string' ||
+    !CUSTOMER.test(c) ||
+    (l !== undefined && (typeof l !== 'string' || !CUSTOMER.test(l))) ||
+    typeof t !== 'string'
+  ) {
+    throw new ApiError(409, 'The session’s cursor is not usable; run the query again.', {
+      code: 'stale_cursor',
+    });
+  }
+  return { c, l: l as string | undefined, t };
+}
+
+async function gaqlQuery(
+  call: OperationCall,
+  q: Record<string, unknown>,
+  cursor?: string,
+): Promise<QueryPage> {
+  const gaql = q.gaql as string;
+  // A next page goes to the customer and with the login of the first one, whatever the session says now.
+  const from = cursor ? readAdsCursor(cursor) : undefined;
+  const customerId = from?.c ?? customerOf(call, q.customer_id);
+  const { result: res, login } = await onCustomer(
+    call,
+    customerId,
+    from ? from.l : configuredLogin(call),
+    (l) => search(call, customerId, l, { query: gaql, pageToken: from?.t }),
+  );
+  const results = field(res.body, 'results');
+  const rows = Array.isArray(results) ? results.map((r) => flattenRow(r as Record<string, unknown>)) : [];
+  const next = field(res.body, 'nextPageToken');
+  const nextCursor: AdsCursor | undefined =
+    typeof next === 'string' && next ? { c: customerId, ...(login ? { l: login } : {}), t: next } : undefined;
+  return { rows, cursor: nextCursor ? JSON.stringify(nextCursor) : undefined };
+}
+
+async function updateCampaignStatus(call: OperationCall, p: Record<string, unknown>) {
+  const customerId = customerOf(call, p.customer_id);
+  const campaignId = p.campaign_id as string;
+  const status = p.status as string;
+  const { result: res } = await onCustomer(call, customerId, configuredLogin(call), (login) =>
+    call.api(
+      {
+        method: 'POST',
+        url: `${api(call)}/customers/${customerId}/campaigns:mutate`,
+        json: {
+          operations: [
+            {
+              update: { resourceName: `customers/${customerId}/campaigns/${campaignId}`, status },
+              updateMask: 'status',
+            },
+          ],
+        },
+        headers: login ? { 'login-customer-id': login } : undefined,
+      },
+      // Setting a status twice leaves it as once.
+      { idempotent: true },
+    ),
+  );
+  const results = field(res.body, 'results');
+  const resourceName = Array.isArray(results) ? field(results[0], 'resourceName') : undefined;
+  return { resource_name: resourceName, status };
+}
+
+// ---- YouTube -------------------------------------------------------------------------------------
+
+async function channels(call: OperationCall): Promise<Account[]> {
+  const res = await call.api({
+    method: 'GET',
+    url: `${api(call)}/channels`,
+    query: { part: 'snippet,statistics', mine: 'true' },
+  });
+  const items = field(res.body, 'items');
+  const list = (Array.isArray(items) ? items : []).filter((item) => typeof field(item, 'id') === 'string');
+  return list.map((item) => {
+    const subscribers = field(item, 'statistics', 'subscriberCount');
+    const videos = field(item, 'statistics', 'videoCount');
+    return {
+      id: String(field(item, 'id')),
+      name: String(field(item, 'snippet', 'title') ?? ''),
+      kind: 'channel',
+      custom_url: field(item, 'snippet', 'customUrl'),
+      subscriber_count: subscribers !== undefined ? Number(subscribers) : undefined,
+      video_count: videos !== undefined ? Number(videos) : undefined,
+    };
+  });
+}
+
+const analytics = (call: OperationCall) => call.definition.endpoints.analytics ?? '';
+
+async function report(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
+  const startIndex = cursor ? Number(cursor) : 1;
+  if (!Number.isSafeInteger(startIndex) || startIndex < 1) {
+    throw new ApiError(409, 'The session’s cursor is not usable; run the query again.', {
+      code: 'stale_cursor',
+    });
+  }
+  const maxResults = q.max_results as number | undefined;
+  const channel = call.accountId && CHANNEL.test(call.accountId) ? call.accountId : 'MINE';
+  const res = await call.api({
+    method: 'GET',
+    url: `${analytics(call)}/reports`,
+    query: {
+      ids: `channel==${channel}`,
+      startDate: q.start_date as string,
+      endDate: q.end_date as string,
+      metrics: (q.metrics as string[]).join(','),
+      dimensions: (q.dimensions as string[] | undefined)?.join(','),
+      sort: (q.sort as string[] | undefined)?.join(','),
+      maxResults: maxResults !== undefined ? String(maxResults) : undefined,
+      startIndex: String(startIndex),
+    },
+  });
+  const headers = field(res.body, 'columnHeaders');
+  const names = (Array.isArray(headers) ? headers : []).map((h) => String(field(h, 'name')));
+  const table = field(res.body, 'rows');
+  const rows = (Array.isArray(table) ? table : []).map((cells) =>
+    flattenRow(
+      Object.fromEntries(names.map((name, i) => [name, Array.isArray(cells) ? cells[i] : undefined])),
+    ),
+  );
+  // A full page may have a successor; the cursor is the next startIndex.
+  const more = maxResults !== undefined && rows.length >= maxResults;
+  return { rows, cursor: more ? String(startIndex + rows.length) : undefined };
+}
+
+const MUTABLE_SNIPPET = ['title', 'description', 'tags', 'categoryId', 'defaultLanguage'];
+
+async function updateVideo(call: OperationCall, p: Record<string, unknown>) {
+  const videoId = p.video_id as string;
+  // videos.update replaces every mutable snippet field: read the current ones so tags and language stay.
+  const current = await call.api({
+    method: 'GET',
+    url: `${api(call)}/videos`,
+    query: { part: 'snippet', id: videoId },
+  });
+  const items = field(current.body, 'items');
+  const snippet = Array.isArray(items) ? field(items[0], 'snippet') : undefined;
+  if (snippet === null || typeof snippet !== 'object') {
+    throw new ApiError(404, `YouTube has no video ${videoId}.`, {
+      code: 'platform_not_found',
+    });
+  }
+  const kept = Object.fromEntries(
+    MUTABLE_SNIPPET.map((k) => [k, (snippet as Record<string, unknown>)[k]]).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+  const next = {
+    ...kept,
+    title: p.title as string,
+    categoryId: p.category_id as string,
+    ...(p.description !== undefined ? { description: p.description as string } : {}),
+  };
+  const res = await call.api(
+    {
+      method: 'PUT',
+      url: `${api(call)}/videos`,
+      query: { part: 'snippet' },
+      json: { id: videoId, snippet: next },
+    },
+    // The same full snippet twice is the same update.
+    { idempotent: true },
+  );
+  const saved = field(res.body, 'snippet');
+  return {
+    id: field(res.body, 'id') ?? videoId,
+    title: field(saved, 'title'),
+    category_id: field(saved, 'categoryId'),
+    description: field(saved, 'description'),
+    tags: field(saved, 'tags'),
+    default_language: field(saved, 'defaultLanguage'),
+  };
+}
+
+// ---- The family ------------------------------------------------------------------------------------
+
+const isYoutube = (call: OperationCall) => call.definition.type === 'youtube';
+
+async function accounts(call: OperationCall): Promise<Account[]> {
+  return isYoutube(call) ? channels(call) : adsAccounts(call);
+}
+
+async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
+  return isYoutube(call) ? report(call, q, cursor) : gaqlQuery(call, q, cursor);
+}
+
+async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
+  if (!isYoutube(call) && operation === 'update_campaign_status') return updateCampaignStatus(call, p);
+  if (isYoutube(call) && operation === 'update_video') return updateVideo(call, p);
+  throw badRequest(`Unknown operation ${operation}.`);
+}
+
+export const googleOperations: FamilyOperations = { accounts, query, execute };
