@@ -122,10 +122,10 @@ describe('Google Ads: GAQL', () => {
         'campaign.status': expect.any(String),
         'metrics.clicks': expect.any(Number),
         'metrics.impressions': expect.any(Number),
-        'metrics.costMicros': expect.any(Number),
+        'metrics.cost_micros': expect.any(Number),
       }),
     );
-    expect(row['campaign.resourceName']).toBe(`customers/${CLIENT_A}/campaigns/${row['campaign.id']}`);
+    expect(row['campaign.resource_name']).toBe(`customers/${CLIENT_A}/campaigns/${row['campaign.id']}`);
     const rows = [...first.body.data.rows];
     let cursor = first.body.data.next_cursor;
     expect(cursor).toMatch(/^cur_/);
@@ -168,7 +168,7 @@ describe('Google Ads: GAQL', () => {
       ...withSession(session),
     });
     expect(next.status).toBe(200);
-    expect(next.body.data.rows[0]['campaign.resourceName']).toMatch(new RegExp(`^customers/${CLIENT_A}/`));
+    expect(next.body.data.rows[0]['campaign.resource_name']).toMatch(new RegExp(`^customers/${CLIENT_A}/`));
   });
 
   it('customer_id names another customer than the session’s; without either the query is refused', async () => {

@@ -230,11 +230,20 @@ async function gaqlQuery(
     (l) => search(call, customerId, l, { query: gaql, pageToken: from?.t }),
   );
   const results = field(res.body, 'results');
-  const rows = Array.isArray(results) ? results.map((r) => flattenRow(r as Record<string, unknown>)) : [];
+  const rows = Array.isArray(results)
+    ? results.map((r) => gaqlKeys(flattenRow(r as Record<string, unknown>)))
+    : [];
   const next = field(res.body, 'nextPageToken');
   const nextCursor: AdsCursor | undefined =
     typeof next === 'string' && next ? { c: customerId, ...(login ? { l: login } : {}), t: next } : undefined;
   return { rows, cursor: nextCursor ? JSON.stringify(nextCursor) : undefined };
+}
+
+/** The REST answer names fields in camelCase; rows use the GAQL names the query selected (metrics.cost_micros). */
+function gaqlKeys(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
+  );
 }
 
 async function updateCampaignStatus(call: OperationCall, p: Record<string, unknown>) {
