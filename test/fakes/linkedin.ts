@@ -159,6 +159,8 @@ export interface LinkedInPost {
   id: string;
   author: string;
   commentary: string;
+  /** What LinkedIn shows of the commentary ("little" text: escapes undone, cut at a bare reserved character). */
+  shown: string;
   visibility: string;
   lifecycleState: string;
   body: Record<string, unknown>;
@@ -415,6 +417,28 @@ function buckets(first: number, last: number, granularity: string): Array<[numbe
     end = Math.min(end, last);
     out.push([start, end]);
     start = end + 1;
+  }
+  return out;
+}
+
+/**
+ * The text LinkedIn shows for "little" commentary: `\\x` is a plain x, #hashtags, @[Name](urn) mentions and
+ * URLs stay, and the post silently ends at the first other reserved character left bare, as LinkedIn does.
+ */
+export function littleText(commentary: string): string {
+  let out = '';
+  for (let i = 0; i < commentary.length; i++) {
+    const rest = commentary.slice(i);
+    const url = /^https?:\/\/\S+/.exec(rest);
+    const mention = /^@\[([^\]]*)\]\(urn:li:[a-zA-Z]+:[A-Za-z0-9_-]+\)/.exec(rest);
+    const whole = mention ?? url;
+    const c = commentary[i];
+    if (whole) {
+      out += mention ? mention[1] : whole[0];
+      i += whole[0].length - 1;
+    } else if (c === '\\' && i + 1 < commentary.length) out += commentary[++i];
+    else if ('|{}@[]()<>*_~\\'.includes(c)) break;
+    else out += c;
   }
   return out;
 }
@@ -922,7 +946,15 @@ export class LinkedInFake implements PlatformFake {
     if (!this.mayPostAs(author, grant)) return accessDenied('partnerApiPostsExternal.CREATE');
 
     const id = `urn:li:share:${this.nextShareId++}`;
-    this.posts.push({ id, author, commentary, visibility, lifecycleState, body });
+    this.posts.push({
+      id,
+      author,
+      commentary,
+      shown: littleText(commentary),
+      visibility,
+      lifecycleState,
+      body,
+    });
     return { status: 201, headers: { 'x-restli-id': id, 'x-linkedin-id': id } };
   }
 

@@ -2,6 +2,7 @@
 // the form body; refresh tokens (approved partners only) keep their original 365-day life.
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition } from '../../catalog/types';
+import { linkedinExecute, linkedinQuerySchema } from './schemas';
 
 /** The LinkedIn-Version header (YYYYMM) every /rest call carries. */
 export const LINKEDIN_VERSION = '202603';
@@ -45,7 +46,6 @@ export const linkedinDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
-    // The query and execute schemas of this family arrive with its operations module.
-    operations: { query: { type: 'object' }, execute: {} },
+    operations: { query: linkedinQuerySchema, execute: linkedinExecute },
   },
 ];

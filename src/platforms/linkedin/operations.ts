@@ -1,9 +1,192 @@
-// Placeholder until this family's operations module lands: every operation answers 501.
-import { ApiError } from '../../http/errors';
-import { FamilyOperations } from '../operations';
+// LinkedIn's operations: the organizations the member administers and the ad accounts they can use;
+// adAnalytics reporting in Rest.li 2.0 query syntax (one answer, no paging); posting as an organization.
+import { ApiError, badRequest } from '../../http/errors';
+import { PlatformApiError } from '../api';
+import { field } from '../http';
+import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { flattenRow } from '../rows';
+import { LINKEDIN_MAX_FIELDS } from './schemas';
 
-const notYet = async (): Promise<never> => {
-  throw new ApiError(501, 'Operations for this platform are not available yet.', { code: 'not_implemented' });
+const PAGE_SIZE = 100;
+const PAGE_LIMIT = 10; // pages of organizationAcls followed at most
+const DIGITS = /^[0-9]{1,20}$/;
+const ORGANIZATION_URN = /^urn:li:organization:([0-9]{1,20})$/;
+const AD_ACCOUNT_URN = /^urn:li:sponsoredAccount:([0-9]{1,20})$/;
+const DEFAULT_METRICS = ['impressions', 'clicks'];
+
+const api = (call: OperationCall) => call.definition.endpoints.api;
+
+function elementsOf(body: unknown): Array<Record<string, unknown>> {
+  const elements = field(body, 'elements');
+  return Array.isArray(elements) ? (elements as Array<Record<string, unknown>>) : [];
+}
+
+async function organizations(call: OperationCall): Promise<Account[]> {
+  const out: Account[] = [];
+  for (let page = 0, start = 0; page < PAGE_LIMIT; page++) {
+    const res = await call.api({
+      method: 'GET',
+      url: `${api(call)}/rest/organizationAcls`,
+      query: {
+        q: 'roleAssignee',
+        role: 'ADMINISTRATOR',
+        state: 'APPROVED',
+        start: String(start),
+        count: String(PAGE_SIZE),
+      },
+    });
+    const elements = elementsOf(res.body);
+    for (const acl of elements) {
+      const m = ORGANIZATION_URN.exec(String(acl.organization ?? ''));
+      if (!m) continue;
+      // Names need the organizations API (another permission); the URN names it meanwhile.
+      out.push({ id: m[1], name: `urn:li:organization:${m[1]}`, kind: 'organization', role: acl.role });
+    }
+    start += elements.length;
+    const total = field(res.body, 'paging', 'total');
+    const links = field(res.body, 'paging', 'links');
+    const hasNext = Array.isArray(links) && links.some((l) => field(l, 'rel') === 'next');
+    if (!elements.length || !(hasNext || (typeof total === 'number' && start < total))) break;
+  }
+  return out;
+}
+
+async function adAccounts(call: OperationCall): Promise<Account[]> {
+  const res = await call.api({
+    method: 'GET',
+    url: `${api(call)}/rest/adAccountUsers`,
+    query: { q: 'authenticatedUser' },
+  });
+  const out: Account[] = [];
+  for (const user of elementsOf(res.body)) {
+    const m = AD_ACCOUNT_URN.exec(String(user.account ?? ''));
+    if (m)
+      out.push({ id: m[1], name: `urn:li:sponsoredAccount:${m[1]}`, kind: 'ad_account', role: user.role });
+  }
+  return out;
+}
+
+/**
+ * Organizations and ad accounts come from two products (Community Management, Advertising) that an app
+ * may not both have: one list refused for want of permission leaves the other.
+ */
+async function accounts(call: OperationCall): Promise<Account[]> {
+  const lists = await Promise.allSettled([organizations(call), adAccounts(call)]);
+  const refused = (r: PromiseSettledResult<Account[]>) =>
+    r.status === 'rejected' && r.reason instanceof PlatformApiError && r.reason.failure.kind === 'forbidden';
+  const failed = lists.find((r) => r.status === 'rejected' && !refused(r));
+  if (failed?.status === 'rejected') throw failed.reason;
+  if (lists.every(refused) && lists[0].status === 'rejected') throw lists[0].reason;
+  return lists.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+}
+
+/** A YYYY-MM-DD calendar day as Rest.li's Date record, (year:2026,month:1,day:31). */
+function restliDate(value: string, name: string): string {
+  const [year, month, day] = value.split('-').map(Number);
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) {
+    throw badRequest(`${name} is not a calendar day.`, { code: 'invalid_input' });
+  }
+  return `(year:${year},month:${month},day:${day})`;
+}
+
+const isoDate = (d: unknown): string | undefined => {
+  const [y, m, day] = ['year', 'month', 'day'].map((k) => field(d, k));
+  if (typeof y !== 'number' || typeof m !== 'number' || typeof day !== 'number') return undefined;
+  return `${y}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 };
 
-export const linkedinOperations: FamilyOperations = { accounts: notYet, query: notYet, execute: notYet };
+/** A report row: dateRange's Date records become YYYY-MM-DD, the rest is flattened. */
+function row(element: Record<string, unknown>): Record<string, unknown> {
+  const range = element.dateRange;
+  const out = { ...element };
+  if (range !== undefined) {
+    out.dateRange = { start: isoDate(field(range, 'start')), end: isoDate(field(range, 'end')) };
+  }
+  return flattenRow(out);
+}
+
+async function adAnalytics(call: OperationCall, q: Record<string, unknown>): Promise<QueryPage> {
+  const account = (q.account_id as string | undefined) ?? call.accountId;
+  if (!account || !DIGITS.test(account)) {
+    throw badRequest('Name an ad account: query.account_id, or select one with POST …/account.', {
+      code: 'no_account',
+    });
+  }
+  const start = q.start_date as string;
+  const end = q.end_date as string;
+  const range = `(start:${restliDate(start, 'start_date')},end:${restliDate(end, 'end_date')})`;
+  if (end < start) throw badRequest('end_date is before start_date.', { code: 'invalid_input' });
+  const fields = [...((q.fields as string[] | undefined) ?? DEFAULT_METRICS)];
+  for (const extra of ['dateRange', 'pivotValues']) {
+    if (!fields.includes(extra) && fields.length < LINKEDIN_MAX_FIELDS) fields.push(extra);
+  }
+  // Rest.li reads ( ) , : as structure only when bare, so the query string is built by hand: URNs inside
+  // List(...) are percent-encoded, the structure is not. Every value here is an enum, digits or a date.
+  const search = [
+    'q=analytics',
+    `pivot=${q.pivot as string}`,
+    `timeGranularity=${q.time_granularity as string}`,
+    `dateRange=${range}`,
+    `accounts=List(${encodeURIComponent(`urn:li:sponsoredAccount:${account}`)})`,
+    `fields=${fields.join(',')}`,
+  ].join('&');
+  const res = await call.api({ method: 'GET', url: `${api(call)}/rest/adAnalytics?${search}` });
+  return { rows: elementsOf(res.body).map(row) };
+}
+
+async function query(call: OperationCall, q: Record<string, unknown>): Promise<QueryPage> {
+  const resource = (q.resource as string | undefined) ?? 'ad_analytics';
+  if (resource === 'ad_analytics') return adAnalytics(call, q);
+  throw badRequest(`Unknown resource ${resource}.`);
+}
+
+const LITTLE_RESERVED = /[\\|{}@[\]()<>#*_~]/g;
+const URL_SPAN = /https?:\/\/\S+/g;
+
+/**
+ * LinkedIn reads commentary as "little" text, where \ | { } @ [ ] ( ) < > # * _ ~ are markup: left bare,
+ * LinkedIn answers 201 and cuts the post at the first one. They are escaped so the text shows as written;
+ * URLs are left whole so that they still link.
+ */
+export function escapeLittle(text: string): string {
+  const escape = (s: string) => s.replace(LITTLE_RESERVED, (c) => `\\${c}`);
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(URL_SPAN)) {
+    out += escape(text.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + escape(text.slice(last));
+}
+
+async function createPost(call: OperationCall, p: Record<string, unknown>) {
+  const organization = p.organization_id as string;
+  const author = `urn:li:organization:${organization}`;
+  const res = await call.api({
+    method: 'POST',
+    url: `${api(call)}/rest/posts`,
+    json: {
+      author,
+      commentary: escapeLittle(p.text as string),
+      visibility: (p.visibility as string | undefined) ?? 'PUBLIC',
+      distribution: { feedDistribution: 'MAIN_FEED', targetEntities: [], thirdPartyDistributionChannels: [] },
+      lifecycleState: 'PUBLISHED',
+      isReshareDisabledByAuthor: false,
+    },
+  });
+  const id = res.headers['x-restli-id'] ?? res.headers['x-linkedin-id'];
+  if (!id) {
+    throw new ApiError(502, 'LinkedIn created the post but did not say its id (no x-restli-id).', {
+      code: 'platform_error',
+    });
+  }
+  return { id, author };
+}
+
+async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
+  if (operation === 'create_post') return createPost(call, p);
+  throw badRequest(`Unknown operation ${operation}.`);
+}
+
+export const linkedinOperations: FamilyOperations = { accounts, query, execute };

@@ -2,6 +2,7 @@
 // credentials in the form body, refresh tokens that rotate.
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition } from '../../catalog/types';
+import { tiktokExecute, tiktokQuerySchema } from './schemas';
 
 export const tiktokDefinitions: ConnectorDefinition[] = [
   {
@@ -37,7 +38,6 @@ export const tiktokDefinitions: ConnectorDefinition[] = [
       },
       ['client_key', 'client_secret'],
     ),
-    // The query and execute schemas of this family arrive with its operations module.
-    operations: { query: { type: 'object' }, execute: {} },
+    operations: { query: tiktokQuerySchema, execute: tiktokExecute },
   },
 ];

@@ -2,6 +2,7 @@
 // endpoint, refresh tokens (offline.access) that rotate on every use.
 import { configSchema, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition } from '../../catalog/types';
+import { xExecute, xQuerySchema } from './schemas';
 
 const KEY = '^[A-Za-z0-9_-]{1,128}$';
 
@@ -43,7 +44,6 @@ export const xDefinitions: ConnectorDefinition[] = [
       },
       ['api_key', 'api_secret'],
     ),
-    // The query and execute schemas of this family arrive with its operations module.
-    operations: { query: { type: 'object' }, execute: {} },
+    operations: { query: xQuerySchema, execute: xExecute },
   },
 ];

@@ -1,9 +1,96 @@
-// Placeholder until this family's operations module lands: every operation answers 501.
-import { ApiError } from '../../http/errors';
-import { FamilyOperations } from '../operations';
+// X's operations: the connected user (one token = one user), the user's posts with public metrics paged by
+// X's next_token, and publishing a post.
+import { ApiError, badRequest } from '../../http/errors';
+import { field } from '../http';
+import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { flattenRow } from '../rows';
 
-const notYet = async (): Promise<never> => {
-  throw new ApiError(501, 'Operations for this platform are not available yet.', { code: 'not_implemented' });
-};
+const ALWAYS_FIELDS = ['public_metrics', 'created_at'];
+const USER_ID = /^[0-9]{1,19}$/;
 
-export const xOperations: FamilyOperations = { accounts: notYet, query: notYet, execute: notYet };
+const api = (call: OperationCall) => call.definition.endpoints.api;
+
+async function me(call: OperationCall): Promise<Account> {
+  const res = await call.api({
+    method: 'GET',
+    url: `${api(call)}/users/me`,
+    query: { 'user.fields': 'profile_image_url,public_metrics' },
+  });
+  const id = field(res.body, 'data', 'id');
+  if (typeof id !== 'string' || !USER_ID.test(id)) {
+    throw new ApiError(502, 'X answered /2/users/me without a user id.', { code: 'platform_error' });
+  }
+  const username = field(res.body, 'data', 'username');
+  return {
+    id,
+    name: String(field(res.body, 'data', 'name') ?? username ?? id),
+    kind: 'user',
+    username,
+    profile_image_url: field(res.body, 'data', 'profile_image_url'),
+    followers_count: field(res.body, 'data', 'public_metrics', 'followers_count'),
+  };
+}
+
+async function accounts(call: OperationCall): Promise<Account[]> {
+  return [await me(call)];
+}
+
+/**
+ * X reports some failures as 200 with `errors[]` (RFC 7807 problems). Beside data they are partial and
+ * ignored, since a page carries only rows and a cursor; without any data they are the answer.
+ */
+function failureWithoutData(body: unknown): ApiError | undefined {
+  const errors = field(body, 'errors');
+  if (field(body, 'data') !== undefined || field(body, 'meta') !== undefined) return undefined;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const first: unknown = errors[0];
+  const detail = field(first, 'detail') ?? field(first, 'message') ?? field(first, 'title');
+  const message = `X: ${typeof detail === 'string' ? detail : 'the request failed'}`;
+  const type = field(first, 'type');
+  if (typeof type === 'string' && type.endsWith('/resource-not-found')) {
+    return new ApiError(404, message, { code: 'platform_not_found' });
+  }
+  return new ApiError(502, message, { code: 'platform_error' });
+}
+
+async function tweets(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
+  const userId = (q.account_id as string | undefined) ?? call.accountId ?? (await me(call)).id;
+  if (!USER_ID.test(userId)) {
+    throw badRequest('The account is not an X user id; select the user from GET …/metadata.', {
+      code: 'no_account',
+    });
+  }
+  const fields = new Set([...ALWAYS_FIELDS, ...((q.tweet_fields as string[] | undefined) ?? [])]);
+  const res = await call.api({
+    method: 'GET',
+    url: `${api(call)}/users/${userId}/tweets`,
+    query: {
+      'tweet.fields': [...fields].join(','),
+      max_results: q.max_results !== undefined ? String(q.max_results) : undefined,
+      pagination_token: cursor,
+    },
+  });
+  const failed = failureWithoutData(res.body);
+  if (failed) throw failed;
+  const data = field(res.body, 'data');
+  const rows = Array.isArray(data) ? data.map((t) => flattenRow(t as Record<string, unknown>)) : [];
+  const next = field(res.body, 'meta', 'next_token');
+  return { rows, cursor: typeof next === 'string' && next ? next : undefined };
+}
+
+async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
+  const resource = (q.resource as string | undefined) ?? 'tweets';
+  if (resource === 'tweets') return tweets(call, q, cursor);
+  throw badRequest(`Unknown resource ${resource}.`);
+}
+
+async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
+  if (operation === 'create_post') {
+    // Not idempotent: a retried POST could publish twice, so only the framework's token renewal retries it.
+    const res = await call.api({ method: 'POST', url: `${api(call)}/tweets`, json: { text: p.text } });
+    return { id: field(res.body, 'data', 'id'), text: field(res.body, 'data', 'text') };
+  }
+  throw badRequest(`Unknown operation ${operation}.`);
+}
+
+export const xOperations: FamilyOperations = { accounts, query, execute };
