@@ -12,13 +12,10 @@ import {
   consentPage,
   daysBetween,
   decodeCursor,
-  emptyStats,
   encodeCursor,
   escapeHtml,
   FakeRequest,
   FakeResponse,
-  FakeServer,
-  FaultQueue,
   htmlPage,
   isIsoDay,
   isoDay,
@@ -28,11 +25,10 @@ import {
   redirect,
   redirectUriAllowed,
   seededInt,
-  startFakeServer,
-  TokenBook,
   withQuery,
 } from './http';
-import { FakeApp, FakeConnectorType, FakeFault, PlatformFake } from './types';
+import { TokenPairFakeBase } from './base';
+import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
 export const GOOGLE_ADS_DEFAULT_VERSION = 'v26';
 
@@ -354,9 +350,9 @@ export interface GoogleFakeOptions {
 
 // ---- The fake -------------------------------------------------------------------------------------
 
-export class GoogleFake implements PlatformFake {
+// Access and refresh tokens stand for a grant id (see grants).
+export class GoogleFake extends TokenPairFakeBase<string> {
   readonly types: readonly FakeConnectorType[] = ['google_ads', 'youtube'];
-  readonly stats = emptyStats();
   readonly seed = GOOGLE_SEED;
   readonly adsVersion: string;
   /** The campaigns as they are now (mutates change them). */
@@ -364,35 +360,24 @@ export class GoogleFake implements PlatformFake {
   /** The channel's videos as they are now (videos.update changes them). */
   readonly videos: YoutubeVideoSeed[];
 
-  private server?: FakeServer;
-  private readonly clock: Clock;
-  private readonly interactive: boolean;
   private readonly pageSize: number;
   private readonly developerTokens?: Set<string>;
   private readonly youtubeQuota: number;
   private readonly hasChannel: boolean;
-  private readonly apps = new Map<string, FakeApp>();
   private readonly accessLevels = new Map<string, AdsAccessLevel>();
   private readonly codes: CodeBook<CodeGrant>;
   private readonly grants = new Map<string, Grant>();
-  private readonly accessTokens: TokenBook<string>; // -> grant id
-  private readonly refreshTokens: TokenBook<string>; // -> grant id
   private readonly quotaUsed = new Map<string, number>(); // "clientId day" -> units
-  private readonly faults = new FaultQueue();
   private readonly metricsMemo = new Map<string, AdsCounts>();
-  private denyNext = false;
 
   private constructor(options: GoogleFakeOptions) {
-    this.clock = options.clock ?? Date.now;
-    this.interactive = options.interactiveConsent ?? false;
+    super(options);
     this.adsVersion = options.adsVersion ?? GOOGLE_ADS_DEFAULT_VERSION;
     this.pageSize = options.adsPageSize ?? DEFAULT_ADS_PAGE_SIZE;
     this.developerTokens = options.developerTokens ? new Set(options.developerTokens) : undefined;
     this.youtubeQuota = options.youtubeDailyQuota ?? DEFAULT_YOUTUBE_DAILY_QUOTA;
     this.hasChannel = options.youtubeChannel ?? true;
     this.codes = new CodeBook(CODE_TTL_SECONDS, this.clock);
-    this.accessTokens = new TokenBook(this.clock);
-    this.refreshTokens = new TokenBook(this.clock);
     this.campaigns = GOOGLE_SEED.campaigns.map((c) => ({
       ...c,
       adGroups: c.adGroups.map((g) => ({ ...g })),
@@ -401,14 +386,7 @@ export class GoogleFake implements PlatformFake {
   }
 
   static async start(options: GoogleFakeOptions = {}): Promise<GoogleFake> {
-    const fake = new GoogleFake(options);
-    fake.server = await startFakeServer((req) => fake.handle(req), options.port);
-    return fake;
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('GoogleFake is not started');
-    return this.server.url;
+    return new GoogleFake(options).listen(options.port);
   }
 
   env(): Record<string, string> {
@@ -424,41 +402,20 @@ export class GoogleFake implements PlatformFake {
     return out;
   }
 
-  addApp(app: FakeApp): void {
-    this.apps.set(app.clientId, app);
-  }
-
   /** The Google Ads API access level of an app's Cloud project; 'test' reaches test accounts only. Default basic. */
   setAdsAccessLevel(clientId: string, level: AdsAccessLevel): void {
     this.accessLevels.set(clientId, level);
   }
 
-  denyNextConsent(): void {
-    this.denyNext = true;
-  }
-
-  expireAccessTokens(): void {
-    this.accessTokens.expireAll();
-  }
-
-  revokeAllGrants(): void {
+  override revokeAllGrants(): void {
     for (const grant of this.grants.values()) grant.revoked = true;
     this.accessTokens.revokeAll();
     this.refreshTokens.revokeAll();
   }
 
-  failNext(fault: FakeFault, pathPattern?: RegExp): void {
-    this.faults.push(fault, pathPattern);
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-  }
-
   // ---- Dispatch ----
 
-  private async handle(req: FakeRequest): Promise<FakeResponse> {
-    this.stats.requests.push({ method: req.method, path: req.path });
+  protected async route(req: FakeRequest): Promise<FakeResponse> {
     if (req.path === AUTHORIZE_PATH && req.method === 'GET') return this.authorize(req);
     if (req.path === TOKEN_PATH && req.method === 'POST') return this.token(req);
     if (req.path === REVOKE_PATH && (req.method === 'POST' || req.method === 'GET')) return this.revoke(req);
@@ -501,8 +458,7 @@ export class GoogleFake implements PlatformFake {
     if (prompts.includes('none') && !this.liveGrant(app.clientId, GOOGLE_SEED.user.sub)) {
       return redirect(withQuery(redirectUri, { error: 'consent_required', state }));
     }
-    if (this.denyNext) {
-      this.denyNext = false;
+    if (this.takeDenial()) {
       return redirect(withQuery(redirectUri, { error: 'access_denied', state }));
     }
     if (this.interactive && !prompts.includes('none')) {

@@ -5,23 +5,19 @@ import {
   CodeBook,
   consentDecision,
   consentPage,
-  emptyStats,
   escapeHtml,
   FakeRequest,
   FakeResponse,
-  FakeServer,
-  FaultQueue,
   htmlPage,
   isRecord,
   pkceMatches,
   randomToken,
   redirect,
   redirectUriAllowed,
-  startFakeServer,
-  TokenBook,
   withQuery,
 } from './http';
-import { FakeApp, FakeConnectorType, FakeFault, PlatformFake } from './types';
+import { TokenPairFakeBase } from './base';
+import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
 const AUTHORIZE_PATH = '/oauth/v2/authorization';
 const TOKEN_PATH = '/oauth/v2/accessToken';
@@ -443,9 +439,8 @@ export function littleText(commentary: string): string {
   return out;
 }
 
-export class LinkedInFake implements PlatformFake {
+export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
   readonly types: readonly FakeConnectorType[] = ['linkedin'];
-  readonly stats = emptyStats();
   /** The member every consent signs in as. */
   readonly member: LinkedInMember = DEFAULT_MEMBER;
   readonly personUrn = `urn:li:person:${DEFAULT_MEMBER.sub}`;
@@ -457,16 +452,8 @@ export class LinkedInFake implements PlatformFake {
   /** Posts created through POST /rest/posts, in order. */
   readonly posts: LinkedInPost[] = [];
 
-  private server: FakeServer | undefined;
-  private readonly clock: Clock;
-  private readonly interactive: boolean;
   private readonly refreshTokensEnabled: boolean;
-  private readonly apps = new Map<string, FakeApp>();
   private readonly codes: CodeBook<PendingCode>;
-  private readonly accessTokens: TokenBook<LinkedInGrant>;
-  private readonly refreshTokens: TokenBook<LinkedInGrant>;
-  private readonly faults = new FaultQueue();
-  private denyConsent = false;
   private nextShareId = 7_300_000_000_000_000_001n;
 
   private readonly routes: Record<string, (req: FakeRequest, grant: LinkedInGrant) => FakeResponse> = {
@@ -478,23 +465,13 @@ export class LinkedInFake implements PlatformFake {
   };
 
   private constructor(options: LinkedInFakeOptions) {
-    this.clock = options.clock ?? Date.now;
-    this.interactive = options.interactiveConsent ?? false;
+    super(options);
     this.refreshTokensEnabled = options.refreshTokens ?? true;
     this.codes = new CodeBook(options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, this.clock);
-    this.accessTokens = new TokenBook(this.clock);
-    this.refreshTokens = new TokenBook(this.clock);
   }
 
   static async start(options: LinkedInFakeOptions = {}): Promise<LinkedInFake> {
-    const fake = new LinkedInFake(options);
-    fake.server = await startFakeServer((req) => fake.handle(req), options.port);
-    return fake;
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('LinkedInFake is not started');
-    return this.server.url;
+    return new LinkedInFake(options).listen(options.port);
   }
 
   env(): Record<string, string> {
@@ -506,32 +483,7 @@ export class LinkedInFake implements PlatformFake {
     };
   }
 
-  addApp(app: FakeApp): void {
-    this.apps.set(app.clientId, app);
-  }
-
-  denyNextConsent(): void {
-    this.denyConsent = true;
-  }
-
-  expireAccessTokens(): void {
-    this.accessTokens.expireAll();
-  }
-
-  revokeAllGrants(): void {
-    this.refreshTokens.revokeAll();
-  }
-
-  failNext(fault: FakeFault, pathPattern?: RegExp): void {
-    this.faults.push(fault, pathPattern);
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-  }
-
-  private handle(req: FakeRequest): FakeResponse {
-    this.stats.requests.push({ method: req.method, path: req.path });
+  protected route(req: FakeRequest): FakeResponse {
     switch (`${req.method} ${req.path}`) {
       case `GET ${AUTHORIZE_PATH}`:
         return this.authorize(req);
@@ -574,8 +526,7 @@ export class LinkedInFake implements PlatformFake {
 
     const decision = consentDecision(req.url);
     if (this.interactive && !decision) return consentPage('LinkedIn', clientId, scopes, req.url);
-    if (this.denyConsent || decision === 'deny') {
-      this.denyConsent = false;
+    if (this.takeDenial() || decision === 'deny') {
       return redirect(withQuery(redirectUri, { ...USER_CANCELLED, state }));
     }
     const code = this.codes.issue(

@@ -12,13 +12,10 @@ import {
   consentPage,
   daysBetween,
   decodeCursor,
-  emptyStats,
   encodeCursor,
   escapeHtml,
   FakeRequest,
   FakeResponse,
-  FakeServer,
-  FaultQueue,
   htmlPage,
   isIsoDay,
   isoDay,
@@ -29,11 +26,11 @@ import {
   redirect,
   redirectUriAllowed,
   seededInt,
-  startFakeServer,
   TokenBook,
   withQuery,
 } from './http';
-import { FakeApp, FakeConnectorType, FakeFault, PlatformFake } from './types';
+import { PlatformFakeBase } from './base';
+import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
 export const META_DEFAULT_VERSION = 'v25.0';
 
@@ -405,18 +402,13 @@ export interface MetaFakeOptions {
 
 // ---- The fake -------------------------------------------------------------------------------------
 
-export class MetaFake implements PlatformFake {
+export class MetaFake extends PlatformFakeBase {
   readonly types: readonly FakeConnectorType[] = ['meta', 'facebook', 'instagram'];
-  readonly stats = emptyStats();
   readonly seed = META_SEED;
   readonly version: string;
   /** Page posts and Instagram media published through the fake, oldest first. */
   readonly posts: MetaPost[] = [];
 
-  private server?: FakeServer;
-  private readonly clock: Clock;
-  private readonly interactive: boolean;
-  private readonly apps = new Map<string, FakeApp>();
   private readonly codes: CodeBook<CodeGrant>;
   /** Every code ever issued with its expiry, so a dead code can be told apart as used or expired. */
   private readonly issuedCodes = new Map<string, number>();
@@ -426,29 +418,19 @@ export class MetaFake implements PlatformFake {
   /** "appId|userId" pairs the user removed the app from (DELETE /me/permissions). */
   private readonly deauthorized = new Set<string>();
   private readonly containers = new Map<string, IgContainer>();
-  private readonly faults = new FaultQueue();
   private readonly usage: RateWindows;
-  private denyNext = false;
   private nextId = 1;
 
   private constructor(options: MetaFakeOptions) {
+    super(options);
     this.version = options.version ?? META_DEFAULT_VERSION;
-    this.clock = options.clock ?? Date.now;
-    this.interactive = options.interactiveConsent ?? false;
     this.codes = new CodeBook(CODE_TTL_SECONDS, this.clock);
     this.tokens = new TokenBook(this.clock);
     this.usage = new RateWindows(3600, this.clock);
   }
 
   static async start(options: MetaFakeOptions = {}): Promise<MetaFake> {
-    const fake = new MetaFake(options);
-    fake.server = await startFakeServer((req) => fake.handle(req), options.port);
-    return fake;
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('MetaFake is not started');
-    return this.server.url;
+    return new MetaFake(options).listen(options.port);
   }
 
   env(): Record<string, string> {
@@ -461,14 +443,6 @@ export class MetaFake implements PlatformFake {
     return out;
   }
 
-  addApp(app: FakeApp): void {
-    this.apps.set(app.clientId, app);
-  }
-
-  denyNextConsent(): void {
-    this.denyNext = true;
-  }
-
   expireAccessTokens(): void {
     this.tokens.expireAll();
   }
@@ -477,18 +451,9 @@ export class MetaFake implements PlatformFake {
     this.tokens.revokeAll();
   }
 
-  failNext(fault: FakeFault, pathPattern?: RegExp): void {
-    this.faults.push(fault, pathPattern);
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-  }
-
   // ---- Dispatch ----
 
-  private async handle(req: FakeRequest): Promise<FakeResponse> {
-    this.stats.requests.push({ method: req.method, path: req.path });
+  protected async route(req: FakeRequest): Promise<FakeResponse> {
     const prefix = `/${this.version}/`;
     if (!req.path.startsWith(prefix)) return E.unknownPath(req.path.replace(/^\/+/, ''));
     const rest = req.path.slice(prefix.length).replace(/\/+$/, '');
@@ -524,8 +489,7 @@ export class MetaFake implements PlatformFake {
       return htmlPage(400, 'Invalid Scopes', `<p>Invalid Scopes: ${escapeHtml(unknown.join(', '))}.</p>`);
     }
     const state = q.get('state') ?? undefined;
-    if (this.denyNext) {
-      this.denyNext = false;
+    if (this.takeDenial()) {
       return this.denied(redirectUri, state);
     }
     if (this.interactive) {
@@ -722,7 +686,7 @@ export class MetaFake implements PlatformFake {
     const params = requestParams(req);
     const caller = this.authenticate(req, params);
     if ('status' in caller) return caller;
-    const answer = this.route(req.method, rest, params, caller);
+    const answer = this.routeGraph(req.method, rest, params, caller);
     return { ...answer, headers: { ...this.usageHeaders(caller.appId, rest), ...(answer.headers ?? {}) } };
   }
 
@@ -746,7 +710,7 @@ export class MetaFake implements PlatformFake {
     return caller;
   }
 
-  private route(method: string, rest: string, params: URLSearchParams, caller: Caller): FakeResponse {
+  private routeGraph(method: string, rest: string, params: URLSearchParams, caller: Caller): FakeResponse {
     const [head, edge, ...more] = rest.split('/');
     const grant = caller.grant;
     if (head === 'me' && !grant) return E.activeTokenRequired();

@@ -6,12 +6,9 @@ import {
   CodeBook,
   consentDecision,
   consentPage,
-  emptyStats,
   escapeHtml,
   FakeRequest,
   FakeResponse,
-  FakeServer,
-  FaultQueue,
   htmlPage,
   isRecord,
   pkceMatches,
@@ -19,11 +16,11 @@ import {
   RateWindows,
   redirect,
   redirectUriAllowed,
-  startFakeServer,
   TokenBook,
   withQuery,
 } from './http';
-import { FakeApp, FakeConnectorType, FakeFault, PlatformFake } from './types';
+import { TokenPairFakeBase } from './base';
+import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
 const AUTHORIZE_PATH = '/v2/auth/authorize/';
 const TOKEN_PATH = '/v2/oauth/token/';
@@ -251,9 +248,9 @@ function fieldList(req: FakeRequest): string[] {
     .filter(Boolean);
 }
 
-export class TikTokFake implements PlatformFake {
+/** An app's `clientId` (see addApp) is TikTok's client_key. */
+export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
   readonly types: readonly FakeConnectorType[] = ['tiktok'];
-  readonly stats = emptyStats();
   /** The account every consent signs in as. */
   readonly user: TikTokUser = DEFAULT_USER;
   /** The user's videos, newest first (23 seeded). */
@@ -261,18 +258,10 @@ export class TikTokFake implements PlatformFake {
   /** Posts started through /v2/post/publish/video/init/, in order. */
   readonly publishes: TikTokPublish[] = [];
 
-  private server: FakeServer | undefined;
-  private readonly clock: Clock;
-  private readonly interactive: boolean;
   private readonly accessTtlSeconds: number;
-  private readonly apps = new Map<string, FakeApp>();
   private readonly codes: CodeBook<PendingCode>;
-  private readonly accessTokens: TokenBook<TikTokGrant>;
-  private readonly refreshTokens: TokenBook<TikTokGrant>;
   private readonly clientTokens: TokenBook<string>;
-  private readonly faults = new FaultQueue();
   private readonly limits: RateWindows;
-  private denyConsent = false;
   private codeSerial = 0;
 
   private readonly routes: Record<string, (req: FakeRequest, grant: TikTokGrant) => FakeResponse> = {
@@ -282,25 +271,15 @@ export class TikTokFake implements PlatformFake {
   };
 
   private constructor(options: TikTokFakeOptions) {
-    this.clock = options.clock ?? Date.now;
-    this.interactive = options.interactiveConsent ?? false;
+    super(options);
     this.accessTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
     this.codes = new CodeBook(options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, this.clock);
-    this.accessTokens = new TokenBook(this.clock);
-    this.refreshTokens = new TokenBook(this.clock);
     this.clientTokens = new TokenBook(this.clock);
     this.limits = new RateWindows(60, this.clock);
   }
 
   static async start(options: TikTokFakeOptions = {}): Promise<TikTokFake> {
-    const fake = new TikTokFake(options);
-    fake.server = await startFakeServer((req) => fake.handle(req), options.port);
-    return fake;
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('TikTokFake is not started');
-    return this.server.url;
+    return new TikTokFake(options).listen(options.port);
   }
 
   env(): Record<string, string> {
@@ -312,34 +291,12 @@ export class TikTokFake implements PlatformFake {
     };
   }
 
-  /** `clientId` is TikTok's client_key. */
-  addApp(app: FakeApp): void {
-    this.apps.set(app.clientId, app);
-  }
-
-  denyNextConsent(): void {
-    this.denyConsent = true;
-  }
-
-  expireAccessTokens(): void {
-    this.accessTokens.expireAll();
+  override expireAccessTokens(): void {
+    super.expireAccessTokens();
     this.clientTokens.expireAll();
   }
 
-  revokeAllGrants(): void {
-    this.refreshTokens.revokeAll();
-  }
-
-  failNext(fault: FakeFault, pathPattern?: RegExp): void {
-    this.faults.push(fault, pathPattern);
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-  }
-
-  private handle(req: FakeRequest): FakeResponse {
-    this.stats.requests.push({ method: req.method, path: req.path });
+  protected route(req: FakeRequest): FakeResponse {
     switch (`${req.method} ${req.path}`) {
       case `GET ${AUTHORIZE_PATH}`:
         return this.authorize(req);
@@ -391,8 +348,7 @@ export class TikTokFake implements PlatformFake {
 
     const decision = consentDecision(req.url);
     if (this.interactive && !decision) return consentPage('TikTok', clientKey, scopes, req.url);
-    if (this.denyConsent || decision === 'deny') {
-      this.denyConsent = false;
+    if (this.takeDenial() || decision === 'deny') {
       return redirect(withQuery(redirectUri, { error: 'access_denied', error_description: DENIED, state }));
     }
     // Real codes carry characters that must be percent-decoded from the redirect and re-encoded in the form.

@@ -6,12 +6,9 @@ import {
   CodeBook,
   consentDecision,
   consentPage,
-  emptyStats,
   escapeHtml,
   FakeRequest,
   FakeResponse,
-  FakeServer,
-  FaultQueue,
   htmlPage,
   isRecord,
   pkceMatches,
@@ -20,11 +17,10 @@ import {
   RateWindows,
   redirect,
   redirectUriAllowed,
-  startFakeServer,
-  TokenBook,
   withQuery,
 } from './http';
-import { FakeApp, FakeConnectorType, FakeFault, PlatformFake } from './types';
+import { TokenPairFakeBase } from './base';
+import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
 const AUTHORIZE_PATH = '/i/oauth2/authorize';
 const TOKEN_PATH = '/2/oauth2/token';
@@ -343,9 +339,8 @@ function pickFields(item: object, list: string | null, defaults: string[]): Reco
   return Object.fromEntries(Object.entries(item).filter(([k]) => wanted.has(k)));
 }
 
-export class XFake implements PlatformFake {
+export class XFake extends TokenPairFakeBase<XGrant> {
   readonly types: readonly FakeConnectorType[] = ['twitter'];
-  readonly stats = emptyStats();
   /** The account every consent signs in as. */
   readonly user: XUser = DEFAULT_USER;
   /** The user's timeline, newest first: 23 seeded tweets, then whatever POST /2/tweets adds on top. */
@@ -353,19 +348,11 @@ export class XFake implements PlatformFake {
   /** Tweets created through POST /2/tweets, oldest first. */
   readonly posted: XTweet[] = [];
 
-  private server: FakeServer | undefined;
-  private readonly clock: Clock;
-  private readonly interactive: boolean;
-  private readonly apps = new Map<string, FakeApp>();
   private readonly consumerKeys = new Map<string, string>();
   private readonly appTokens = new Map<string, string>(); // api key → its bearer token
   private readonly codes: CodeBook<PendingCode>;
-  private readonly accessTokens: TokenBook<XGrant>;
-  private readonly refreshTokens: TokenBook<XGrant>;
   private readonly pages = new Map<string, bigint>(); // pagination token → the id it continues below
-  private readonly faults = new FaultQueue();
   private readonly limits: RateWindows;
-  private denyConsent = false;
 
   private readonly routes: Array<{ method: string; path: RegExp; route: Route }> = [
     {
@@ -391,23 +378,13 @@ export class XFake implements PlatformFake {
   ];
 
   private constructor(options: XFakeOptions) {
-    this.clock = options.clock ?? Date.now;
-    this.interactive = options.interactiveConsent ?? false;
+    super(options);
     this.codes = new CodeBook(options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, this.clock);
-    this.accessTokens = new TokenBook(this.clock);
-    this.refreshTokens = new TokenBook(this.clock);
     this.limits = new RateWindows(RATE_WINDOW_SECONDS, this.clock);
   }
 
   static async start(options: XFakeOptions = {}): Promise<XFake> {
-    const fake = new XFake(options);
-    fake.server = await startFakeServer((req) => fake.handle(req), options.port);
-    return fake;
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error('XFake is not started');
-    return this.server.url;
+    return new XFake(options).listen(options.port);
   }
 
   env(): Record<string, string> {
@@ -420,37 +397,12 @@ export class XFake implements PlatformFake {
     };
   }
 
-  addApp(app: FakeApp): void {
-    this.apps.set(app.clientId, app);
-  }
-
   /** Registers an OAuth 1.0a consumer key pair (X's "API key and secret"), used for app-only bearer tokens. */
   addConsumerKey(apiKey: string, apiSecret: string): void {
     this.consumerKeys.set(apiKey, apiSecret);
   }
 
-  denyNextConsent(): void {
-    this.denyConsent = true;
-  }
-
-  expireAccessTokens(): void {
-    this.accessTokens.expireAll();
-  }
-
-  revokeAllGrants(): void {
-    this.refreshTokens.revokeAll();
-  }
-
-  failNext(fault: FakeFault, pathPattern?: RegExp): void {
-    this.faults.push(fault, pathPattern);
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
-  }
-
-  private handle(req: FakeRequest): FakeResponse {
-    this.stats.requests.push({ method: req.method, path: req.path });
+  protected route(req: FakeRequest): FakeResponse {
     switch (`${req.method} ${req.path}`) {
       case `GET ${AUTHORIZE_PATH}`:
         return this.authorize(req);
@@ -488,8 +440,7 @@ export class XFake implements PlatformFake {
 
     const decision = consentDecision(req.url);
     if (this.interactive && !decision) return consentPage('X', clientId, scopes, req.url);
-    if (this.denyConsent || decision === 'deny') {
-      this.denyConsent = false;
+    if (this.takeDenial() || decision === 'deny') {
       // X sends no error_description with a refusal.
       return redirect(withQuery(redirectUri, { state, error: 'access_denied' }));
     }
