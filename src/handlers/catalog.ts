@@ -33,11 +33,12 @@ export function definitionFromRoute(ctx: RequestContext): ConnectorDefinition {
   return def;
 }
 
+let summaries: Record<string, unknown>[] | undefined;
+
 export async function listConnectors(ctx: RequestContext) {
-  return success(
-    ctx.requestId,
-    allDefinitions().map((d) => describeConnector(d, false)),
-  );
+  // The catalog is fixed once the process has read its settings; describe it once.
+  summaries ??= allDefinitions().map((d) => describeConnector(d, false));
+  return success(ctx.requestId, summaries);
 }
 
 export async function getConnector(ctx: RequestContext) {
