@@ -328,7 +328,15 @@ describe('the local secret store and its keys', () => {
     const patch = await api('PATCH', `/v1/connectors/configs/${first}`, {
       body: { config: { app_secret: LOCAL_ROTATED } },
     });
+    const health = await fetch(`${h.api}/health`);
+    const healthBody = (await health.json()) as {
+      dependencies: { secrets: { status: string; error?: string } };
+    };
     await h.stop();
+    // Health tells the operator too: the canary written with the first key does not decrypt.
+    expect(health.status).toBe(503);
+    expect(healthBody.dependencies.secrets.status).toBe('unavailable');
+    expect(healthBody.dependencies.secrets.error).toContain(`key id ${keyIdOf(KEY_1)}`);
     for (const r of [res, list, patch]) {
       expect(r.status).toBe(503);
       expect(r.body.code).toBe('secret_store_unavailable');

@@ -16,6 +16,8 @@ import {
 import { VersionCache } from './versionCache';
 
 const TABLE = 'secrets';
+const CANARY: SecretRef = { tenantId: 'system', kind: 'state', id: 'key-canary' };
+const CANARY_VERSION = 'canary';
 
 interface SecretEntity {
   partitionKey: string;
@@ -41,17 +43,17 @@ function storageFailure(err: unknown): never {
 export class LocalSecretStore implements SecretStore {
   readonly kind = 'local' as const;
   private readonly cache = new VersionCache();
+  private canary?: Promise<void>;
 
   constructor(private readonly keys: LocalKeyRing) {}
 
-  async put(ref: SecretRef, bundle: SecretBundle): Promise<string> {
-    const version = randomUUID().replace(/-/g, '');
+  private encrypt(ref: SecretRef, version: string, bundle: SecretBundle): SecretEntity {
     const { current } = this.keys;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', current.key, iv);
     cipher.setAAD(aad(ref, version));
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(bundle), 'utf8'), cipher.final()]);
-    const entity: SecretEntity = {
+    return {
       partitionKey: tenantPart(ref.tenantId),
       rowKey: `${secretName(ref)}@${version}`,
       keyId: current.id,
@@ -59,6 +61,18 @@ export class LocalSecretStore implements SecretStore {
       tag: cipher.getAuthTag().toString('base64'),
       ciphertext: ciphertext.toString('base64'),
     };
+  }
+
+  async put(ref: SecretRef, bundle: SecretBundle): Promise<string> {
+    // The first write of a process proves the key against the canary: writing with a key that cannot read
+    // what is stored would split the store in two.
+    this.canary ??= this.ping().catch((err: unknown) => {
+      this.canary = undefined;
+      throw err;
+    });
+    await this.canary;
+    const version = randomUUID().replace(/-/g, '');
+    const entity = this.encrypt(ref, version, bundle);
     try {
       await (await tableClient(TABLE)).createEntity(entity);
     } catch (err) {
@@ -142,9 +156,24 @@ export class LocalSecretStore implements SecretStore {
     }
   }
 
+  /**
+   * Reads a canary written with the store's key: a key that cannot decrypt it cannot decrypt the secrets
+   * either, so health reports a wrong LOCAL_SECRETS_KEY instead of "ok". After a rotation the canary is
+   * rewritten with the current key.
+   */
   async ping(): Promise<void> {
     try {
-      await (await tableClient(TABLE)).listEntities().byPage({ maxPageSize: 1 }).next();
+      const client = await tableClient(TABLE);
+      const existing = await client
+        .getEntity<SecretEntity>(tenantPart(CANARY.tenantId), `${secretName(CANARY)}@${CANARY_VERSION}`)
+        .catch((err: unknown) => {
+          if (tableErrorStatus(err) === 404) return undefined;
+          throw err;
+        });
+      if (existing) this.decrypt(CANARY, CANARY_VERSION, existing);
+      if (!existing || existing.keyId !== this.keys.current.id) {
+        await client.upsertEntity(this.encrypt(CANARY, CANARY_VERSION, { canary: 'ok' }), 'Replace');
+      }
     } catch (err) {
       storageFailure(err);
     }
