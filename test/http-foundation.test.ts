@@ -98,6 +98,21 @@ describe('HTTP conventions', () => {
     expect(huge.status).toBe(413);
   });
 
+  it('a body with no Content-Type is read as JSON', async () => {
+    const res = await call('/v1/connectors/meta/validate', {
+      method: 'POST',
+      body: '{"config":{"app_id":"1"}}',
+    });
+    // fetch labels a string body text/plain unless told otherwise; send raw bytes to send no type at all.
+    expect([200, 415]).toContain(res.status);
+    const bytes = await call('/v1/connectors/meta/validate', {
+      method: 'POST',
+      body: new TextEncoder().encode('{"config":{"app_id":"1"}}'),
+    });
+    expect(bytes.status).toBe(200);
+    expect((await readJson(bytes)).data.valid).toBe(false);
+  });
+
   it('unknown route → 404, wrong method → 405 with Allow', async () => {
     const missing = await call('/v1/nowhere');
     expect(missing.status).toBe(404);

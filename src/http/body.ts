@@ -21,8 +21,9 @@ export async function jsonBody(ctx: RequestContext): Promise<unknown> {
   if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
   let value: unknown;
   if (bytes.length > 0) {
-    const contentType = ctx.request.headers.get('content-type') ?? '';
-    if (!isJsonType(contentType)) {
+    // A body that names another type is refused; one that names none is read as JSON.
+    const contentType = ctx.request.headers.get('content-type');
+    if (contentType && !isJsonType(contentType)) {
       throw new ApiError(415, 'The request body must be JSON (Content-Type: application/json).', {
         code: 'unsupported_media_type',
       });

@@ -88,8 +88,15 @@ export async function completeAuthorization(
       redirectUri: pending.redirectUri,
       codeVerifier: verifier?.code_verifier,
     });
-    // Meta's code gives a short-lived token; the long-lived one lasts about 60 days.
-    if (def.oauth.refresh === 'exchange') tokens = await renewTokens(def, app, tokens);
+    // Meta's code gives a short-lived token; the long-lived one lasts about 60 days. Should the exchange fail,
+    // the short-lived token still works, and renewal tries again before it lapses.
+    if (def.oauth.refresh === 'exchange') {
+      const shortLived = tokens;
+      tokens = await renewTokens(def, app, tokens).catch((err: unknown) => {
+        log(`long-lived token exchange failed: ${err instanceof Error ? err.name : 'error'}`);
+        return shortLived;
+      });
+    }
     account = await families[def.family]
       .identity({ definition: def, config }, tokens.access_token)
       .catch((err: unknown) => {

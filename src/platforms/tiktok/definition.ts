@@ -21,7 +21,8 @@ export const tiktokDefinitions: ConnectorDefinition[] = [
     oauth: {
       scopes: ['user.info.basic', 'video.list', 'video.publish'],
       scopeSeparator: ',',
-      pkce: 'supported',
+      // Web Login Kit authenticates with the client secret; PKCE is for its desktop flavour, with a hex challenge.
+      pkce: 'none',
       clientAuth: 'body',
       clientIdParam: 'client_key',
       refresh: 'rotating',
