@@ -99,12 +99,7 @@ describe('HTTP conventions', () => {
   });
 
   it('a body with no Content-Type is read as JSON', async () => {
-    const res = await call('/v1/connectors/meta/validate', {
-      method: 'POST',
-      body: '{"config":{"app_id":"1"}}',
-    });
-    // fetch labels a string body text/plain unless told otherwise; send raw bytes to send no type at all.
-    expect([200, 415]).toContain(res.status);
+    // fetch labels a string body text/plain; raw bytes go with no Content-Type at all.
     const bytes = await call('/v1/connectors/meta/validate', {
       method: 'POST',
       body: new TextEncoder().encode('{"config":{"app_id":"1"}}'),
