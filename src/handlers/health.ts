@@ -1,5 +1,7 @@
-// GET /health: each dependency's state, 200 when all are up, 503 otherwise, so a load balancer can act on it.
+// GET /health: each dependency's state, 200 when all are up, 503 otherwise, so a load balancer can act on it;
+// and this instance's counters (numbers only: the route is anonymous).
 import { RequestContext } from '../http/context';
+import { counterSnapshot } from '../services/counters';
 import { settings } from '../settings';
 import { tableClient, tablesTarget } from '../stores/tables';
 import { secretStoreHealth } from '../stores/secretStoreHealth';
@@ -56,6 +58,11 @@ export async function health(ctx: RequestContext) {
   return {
     status: healthy ? 200 : 503,
     headers: { 'x-request-id': ctx.requestId, 'Cache-Control': 'no-store' },
-    jsonBody: { status: healthy ? 'ok' : 'degraded', dependencies, metadata: { request_id: ctx.requestId } },
+    jsonBody: {
+      status: healthy ? 'ok' : 'degraded',
+      dependencies,
+      counters: counterSnapshot(),
+      metadata: { request_id: ctx.requestId },
+    },
   };
 }

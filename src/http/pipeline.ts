@@ -1,11 +1,12 @@
-// The HTTP conventions every function shares, in one place: request id, envelope for errors,
-// one log line per request, and the generic 500 that never shows a stack trace.
+// The HTTP conventions every function shares, in one place: request id and trace context, envelope for
+// errors, one log line per request, and the generic 500 that never shows a stack trace.
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { Handler, Middleware, RequestContext } from './context';
 import { failure } from './envelope';
 import { ApiError } from './errors';
 import { redact } from './redact';
 import { requestIdOf } from './requestId';
+import { parseTraceparent, RequestTrace, runWithTrace } from './trace';
 import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
 
 export function compose(middlewares: readonly Middleware[], handler: Handler): Handler {
@@ -65,6 +66,70 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+const redactAll = (args: unknown[]) => args.map((a) => redact(typeof a === 'string' ? a : String(a)));
+
+/**
+ * The invocation as handlers see it: the same context, but every message passes through `redact()` on its
+ * way to the log, whatever a handler or a service hands it. A small delegate (one allocation per request;
+ * making the real context a prototype of another object would cost far more).
+ */
+class RedactingInvocation implements InvocationContext {
+  constructor(private readonly real: InvocationContext) {}
+  get invocationId() {
+    return this.real.invocationId;
+  }
+  get functionName() {
+    return this.real.functionName;
+  }
+  get extraInputs() {
+    return this.real.extraInputs;
+  }
+  get extraOutputs() {
+    return this.real.extraOutputs;
+  }
+  get retryContext() {
+    return this.real.retryContext;
+  }
+  get traceContext() {
+    return this.real.traceContext;
+  }
+  get triggerMetadata() {
+    return this.real.triggerMetadata;
+  }
+  get options() {
+    return this.real.options;
+  }
+  log(...args: unknown[]): void {
+    this.real.log(...redactAll(args));
+  }
+  trace(...args: unknown[]): void {
+    this.real.trace(...redactAll(args));
+  }
+  debug(...args: unknown[]): void {
+    this.real.debug(...redactAll(args));
+  }
+  info(...args: unknown[]): void {
+    this.real.info(...redactAll(args));
+  }
+  warn(...args: unknown[]): void {
+    this.real.warn(...redactAll(args));
+  }
+  error(...args: unknown[]): void {
+    this.real.error(...redactAll(args));
+  }
+}
+
+/**
+ * The request's trace: the Functions host's trace context when it gives one (what Application Insights
+ * correlates on), else the caller's `traceparent` header.
+ */
+function traceOf(request: HttpRequest, invocation: InvocationContext, requestId: string): RequestTrace {
+  const parent =
+    parseTraceparent(invocation.traceContext?.traceParent) ??
+    parseTraceparent(request.headers.get('traceparent'));
+  return { requestId, traceId: parent?.traceId, flags: parent?.flags ?? '00' };
+}
+
 /** Builds the Azure Functions handler of one declared function: conventions, then its middleware, then it. */
 export function httpHandler(
   functionName: string,
@@ -74,19 +139,25 @@ export function httpHandler(
   const inner = compose(middlewares, handler);
   return async (request, invocation) => {
     const started = performance.now();
+    const requestId = requestIdOf(request.headers);
+    const trace = traceOf(request, invocation, requestId);
     const ctx: RequestContext = {
       request,
-      invocation,
-      requestId: requestIdOf(request.headers),
+      invocation: new RedactingInvocation(invocation),
+      requestId,
       params: request.params,
       query: request.query,
     };
-    let response: HttpResponseInit;
-    try {
-      response = await inner(ctx);
-    } catch (err) {
-      response = errorResponse(ctx, err);
-    }
+    const response = await runWithTrace(trace, async () => {
+      try {
+        return await inner(ctx);
+      } catch (err) {
+        return errorResponse(ctx, err);
+      }
+    });
+    // Every field is the app's own or checked input (the request id and trace id are validated), so the
+    // line needs no redaction. tenant is null on anonymous routes and refused tokens; trace_id is null when
+    // the request came with no trace and made no platform call.
     invocation.info(
       JSON.stringify({
         event: 'request',
@@ -94,8 +165,9 @@ export function httpHandler(
         method: request.method,
         status: response.status ?? 200,
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
-        tenant: ctx.principal?.tenantId,
-        request_id: ctx.requestId,
+        tenant: ctx.principal?.tenantId ?? null,
+        request_id: requestId,
+        trace_id: trace.traceId ?? null,
       }),
     );
     return response;
