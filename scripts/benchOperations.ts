@@ -5,6 +5,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startAzurite } from '../host/azurite';
 import { META_SEED, MetaFake } from '../test/fakes/meta';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -83,11 +84,14 @@ export async function operationsBench(): Promise<{
   meta.addApp({ clientId: APP.app_id, clientSecret: APP.app_secret });
   const dataDir = mkdtempSync(join(tmpdir(), 'st-bench-ops-'));
   const env = meta.env();
+  // Storage is up before the host, outside it, as Table Storage is in Azure (the catalog bench does the same).
+  const azurite = await startAzurite(undefined);
   const host = await startHost({
     PATH: process.env.PATH,
     PORT: '0',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warning',
+    TABLES_CONNECTION_STRING: azurite.connectionString,
     ...env,
   });
   try {
@@ -157,6 +161,7 @@ export async function operationsBench(): Promise<{
     host.child.kill('SIGTERM');
     await new Promise((r) => host.child.once('exit', r));
     await meta.close();
+    await azurite.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

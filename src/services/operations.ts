@@ -21,7 +21,16 @@ export interface OperationScope {
 export type Begun = Awaited<ReturnType<typeof begin>>;
 
 export async function begin(scope: OperationScope) {
-  const stored = await loadConnection(scope.tenantId, scope.connectionId);
+  // A named session is read alongside the connection (one round trip less); the connection's answer
+  // (404, 409) still comes first.
+  const [connectionRead, sessionRead] = await Promise.allSettled([
+    loadConnection(scope.tenantId, scope.connectionId),
+    scope.sessionId
+      ? openSession(scope.tenantId, scope.connectionId.toLowerCase(), scope.sessionId)
+      : undefined,
+  ]);
+  if (connectionRead.status === 'rejected') throw connectionRead.reason;
+  const stored = connectionRead.value;
   const connection = stored.value;
   if (connection.status !== 'active') {
     throw conflict(
@@ -31,7 +40,8 @@ export async function begin(scope: OperationScope) {
       { code: 'connection_not_active' },
     );
   }
-  const storedSession = await openSession(scope.tenantId, connection.id, scope.sessionId);
+  if (sessionRead.status === 'rejected') throw sessionRead.reason;
+  const storedSession = sessionRead.value ?? (await openSession(scope.tenantId, connection.id, undefined));
   const definition = definitionOf(connection.connectorType);
   return {
     stored,
