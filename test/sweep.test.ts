@@ -34,6 +34,7 @@ interface SweepLine {
   renewed: number;
   expired: number;
   failed: number;
+  purged: { states: number; sessions: number };
 }
 
 /** The sweep's log lines so far, in order. */
@@ -87,6 +88,9 @@ beforeAll(async () => {
       AUTH_AUTHORITY: issuer.url,
       AUTH_AUDIENCE: TEST_AUDIENCE,
       SWEEP_INTERVAL_SECONDS: String(SWEEP_SECONDS),
+      // Short lives, so the purge of abandoned authorizations and idle sessions shows within the test.
+      OAUTH_STATE_TTL_SECONDS: '2',
+      SESSION_IDLE_HOURS: '0.0005',
       ...tiktok.env(),
       ...google.env(),
       CONNECTOR_TIKTOK_TOKEN_URL: `${proxy.url}${tokenUrl.pathname}`,
@@ -182,6 +186,30 @@ describe('the background sweep', () => {
     expect(tested.body.data.ok).toBe(true);
     expect(tiktok.stats.refreshes).toBe(refreshes + 1);
   }, 20000);
+
+  it('removes authorizations never completed (state and verifier) and idle sessions', async () => {
+    const abandoned = await api('POST', '/v1/connectors/oauth', { body: { connector_type: 'youtube' } });
+    expect(abandoned.status).toBe(201);
+    const opened = await api('GET', `/v1/connectors/operations/${youtubeId}/state`);
+    const session = opened.body.metadata.session_id;
+    const before = sweeps().length;
+    await waitUntil(
+      'a sweep purging a state and a session',
+      () => {
+        const later = sweeps().slice(before);
+        return later.some((s) => s.purged.states >= 1) && later.some((s) => s.purged.sessions >= 1);
+      },
+      15000,
+    );
+    const stale = await api('GET', `/v1/connectors/operations/${youtubeId}/state`, {
+      headers: { 'x-session-id': session },
+    });
+    expect(stale.status).toBe(404);
+    // The abandoned flow can no longer complete.
+    const consent = await fetch(abandoned.body.data.authorization_url, { redirect: 'manual' });
+    const callback = await fetch(consent.headers.get('location') as string, { redirect: 'manual' });
+    expect(callback.status).toBe(400);
+  });
 
   it('a revoked grant: the sweep marks the connection expired with a message to reconnect', async () => {
     const sweepsBefore = sweeps().length;

@@ -3,9 +3,13 @@
 // refreshed on every run).
 import { InvocationContext } from '@azure/functions';
 import { ApiError } from '../http/errors';
+import { secretStore } from '../secrets';
 import { connections } from '../stores/connectionStore';
+import { oauthStates, statePartition } from '../stores/oauthStateStore';
+import { sessions } from '../stores/sessionStore';
 import { tablesSdk } from '../stores/tables';
 import { definitionOf } from './configurations';
+import { verifierRef } from './connections';
 import { counters } from './counters';
 import { freshToken, needsRenewal } from './tokenLifecycle';
 
@@ -35,6 +39,28 @@ export interface SweepReport {
   renewed: number;
   expired: number;
   failed: number;
+  /** Authorizations never completed (their state and PKCE verifier) and idle sessions, removed. */
+  purged: { states: number; sessions: number };
+}
+
+/** Removes what outlived its use: OAuth states past their 10 minutes (with their verifiers) and idle sessions. */
+async function purgeExpired(now: number): Promise<SweepReport['purged']> {
+  const { odata } = await tablesSdk();
+  const cutoff = new Date(now).toISOString();
+  const purged = { states: 0, sessions: 0 };
+  for await (const { value, etag } of oauthStates.all(odata`expiresAt lt ${cutoff}`)) {
+    // By ETag: a callback consuming the state at this moment wins, and nothing is deleted twice.
+    if (await oauthStates.delete(statePartition(value.key), value.key, etag).catch(() => false)) {
+      purged.states++;
+      await secretStore()
+        .delete(verifierRef(value.tenantId, value.key))
+        .catch(() => undefined);
+    }
+  }
+  for await (const { value, etag } of sessions.all(odata`expiresAt lt ${cutoff}`)) {
+    if (await sessions.delete(value.tenantId, value.id, etag).catch(() => false)) purged.sessions++;
+  }
+  return purged;
 }
 
 export async function sweepConnections(
@@ -43,7 +69,13 @@ export async function sweepConnections(
 ): Promise<SweepReport> {
   const { odata } = await tablesSdk();
   const horizon = SWEEP_INTERVAL_MS + MARGIN_MS;
-  const report: SweepReport = { examined: 0, renewed: 0, expired: 0, failed: 0 };
+  const report: SweepReport = {
+    examined: 0,
+    renewed: 0,
+    expired: 0,
+    failed: 0,
+    purged: { states: 0, sessions: 0 },
+  };
   for await (const { value } of connections.all(odata`status eq ${'active'}`)) {
     report.examined++;
     const def = definitionOf(value.connectorType);
@@ -58,6 +90,12 @@ export async function sweepConnections(
       else report.failed++;
     }
   }
+  report.purged = await purgeExpired(now).catch((err: unknown) => {
+    invocation.warn(
+      `sweep: purging expired states and sessions failed: ${err instanceof Error ? err.name : 'error'}`,
+    );
+    return report.purged;
+  });
   invocation.info(JSON.stringify({ event: 'sweep', ...report, counters }));
   return report;
 }
