@@ -22,7 +22,18 @@ interface TableServerLike {
 type TableServerCtor = new (config: unknown) => TableServerLike;
 type TableConfigurationCtor = new (...args: unknown[]) => unknown;
 
-export async function startAzurite(location: string | undefined, port = 0): Promise<EmbeddedAzurite> {
+export interface AzuriteOptions {
+  port?: number;
+  /** Serve HTTPS with this certificate and key, and check bearer tokens (Azurite's `--oauth basic`). */
+  https?: { certPath: string; keyPath: string };
+}
+
+/** Azurite's table service; in memory when `location` is undefined. */
+export async function startAzurite(
+  location: string | undefined,
+  options: AzuriteOptions = {},
+): Promise<EmbeddedAzurite> {
+  const port = options.port ?? 0;
   if (location) await mkdir(location, { recursive: true });
   /* eslint-disable @typescript-eslint/no-require-imports */
   const TableServer = (require('azurite/dist/src/table/TableServer') as { default: TableServerCtor }).default;
@@ -43,10 +54,10 @@ export async function startAzurite(location: string | undefined, port = 0): Prom
     undefined,
     false,
     true,
+    options.https?.certPath ?? '',
+    options.https?.keyPath ?? '',
     '',
-    '',
-    '',
-    undefined,
+    options.https ? 'basic' : undefined,
     false,
     location === undefined,
   );
@@ -56,8 +67,8 @@ export async function startAzurite(location: string | undefined, port = 0): Prom
   return {
     port: actualPort,
     connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEVSTORE_KEY};` +
-      `TableEndpoint=http://127.0.0.1:${actualPort}/devstoreaccount1;`,
+      `DefaultEndpointsProtocol=${options.https ? 'https' : 'http'};AccountName=devstoreaccount1;AccountKey=${DEVSTORE_KEY};` +
+      `TableEndpoint=${options.https ? 'https' : 'http'}://127.0.0.1:${actualPort}/devstoreaccount1;`,
     close: () => server.close(),
   };
 }

@@ -7,54 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { STORAGE_RESOURCE, KeyVaultFake, startKeyVaultFake } from './fakes/keyvault';
+import { EmbeddedAzurite, startAzurite } from '../host/azurite';
 import { apiClient } from './support/api';
 import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
-
-interface TableServerLike {
-  start(): Promise<void>;
-  close(): Promise<void>;
-  getHttpServerAddress(): string;
-}
-type TableServerCtor = new (config: unknown) => TableServerLike;
-type TableConfigurationCtor = new (...args: unknown[]) => unknown;
-
-/** Azurite's table service over HTTPS with OAuth checks, in memory, on a free port. */
-async function startHttpsAzurite(
-  certPath: string,
-  keyPath: string,
-): Promise<{ port: number } & TableServerLike> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const TableServer = (require('azurite/dist/src/table/TableServer') as { default: TableServerCtor }).default;
-  const TableConfiguration = (
-    require('azurite/dist/src/table/TableConfiguration') as { default: TableConfigurationCtor }
-  ).default;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  // Positional: host, port, keepAlive, db path, debug log, access log, access stream, debug path, loose,
-  // skipApiVersionCheck, cert, key, pwd, oauth, disableProductStyleUrl, inMemoryPersistence.
-  const config = new TableConfiguration(
-    '127.0.0.1',
-    0,
-    5,
-    'in-memory',
-    false,
-    false,
-    undefined,
-    undefined,
-    false,
-    true,
-    certPath,
-    keyPath,
-    '',
-    'basic',
-    false,
-    true,
-  );
-  const server = new TableServer(config);
-  await server.start();
-  const port = Number(/:(\d+)$/.exec(server.getHttpServerAddress())?.[1]);
-  return Object.assign(server, { port });
-}
 
 /** Status of a GET on Azurite's table list, trusting the fake's certificate; with `token` as bearer if given. */
 function azuriteStatus(url: string, ca: Buffer, token?: string): Promise<number> {
@@ -81,13 +37,13 @@ function azuriteStatus(url: string, ca: Buffer, token?: string): Promise<number>
 
 let issuer: TestIssuer;
 let kv: KeyVaultFake;
-let azurite: { port: number } & TableServerLike;
+let azurite: EmbeddedAzurite;
 let host: RunningHost;
 let endpoint: string;
 
 beforeAll(async () => {
   [issuer, kv] = await Promise.all([startTestIssuer(), startKeyVaultFake()]);
-  azurite = await startHttpsAzurite(kv.caCertPath, kv.tlsKeyPath);
+  azurite = await startAzurite(undefined, { https: { certPath: kv.caCertPath, keyPath: kv.tlsKeyPath } });
   endpoint = `https://127.0.0.1:${azurite.port}/devstoreaccount1`;
   // The managed identity and the CA, but not KEY_VAULT_URL: secrets stay in the local store, in tables.
   const { IDENTITY_ENDPOINT, IDENTITY_HEADER, NODE_EXTRA_CA_CERTS } = kv.env();
