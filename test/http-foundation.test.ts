@@ -184,3 +184,36 @@ describe('authentication through the host', () => {
     expect(host.output()).toContain('"event":"request"');
   });
 });
+
+describe('the local host process', () => {
+  it('stops cleanly on SIGINT, Azurite included, and keeps its data for the next start', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = mkdtempSync(join(tmpdir(), 'st-sigint-'));
+    const env = { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE };
+    try {
+      const first = await startHost({ dataDir, env });
+      const created = await fetch(`${first.api}/v1/connectors/configs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'kept',
+          connector_type: 'tiktok',
+          config: { client_key: 'abc', client_secret: 's' },
+        }),
+      });
+      const id = (await readJson(created)).data.id;
+      expect(await first.stop('SIGINT')).toBe(0);
+      expect(first.output()).toContain('SIGINT received');
+      const second = await startHost({ dataDir, env });
+      const again = await fetch(`${second.api}/v1/connectors/configs/${id}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect((await readJson(again)).data.name).toBe('kept');
+      expect(await second.stop()).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -38,6 +38,13 @@ describe('the route table', () => {
   });
 
   it('routes literal segments before parameters', () => {
+    // Each pair: a literal route and the parameter route it must not fall into.
+    expect(nameOf('GET', '/v1/connectors/oauth')).toBe('oauth-list'); // not connectors-get ("oauth" type)
+    expect(nameOf('GET', '/v1/connectors/configs')).toBe('configs-list'); // not connectors-get ("configs" type)
+    expect(nameOf('GET', '/v1/connectors/oauth/callback')).toBe('oauth-callback'); // not oauth-get ("callback" id)
+    expect(nameOf('GET', '/v1/connectors/types/tiktok/schema')).toBe('connectors-type-schema');
+    expect(nameOf('POST', '/v1/connectors/configs/abc/verify')).toBe('configs-verify');
+    expect(nameOf('GET', '/v1/connectors/operations/abc/state')).toBe('operations-state');
     expect(nameOf('GET', '/v1/connectors/facebook')).toBe('connectors-get');
     expect(nameOf('GET', '/v1/connectors/types/facebook/schema')).toBe('connectors-type-schema');
     expect(nameOf('GET', '/v1/openapi.json')).toBe('openapi');

@@ -13,7 +13,8 @@ export interface RunningHost {
   api: string;
   dataDir: string;
   output(): string;
-  stop(): Promise<number | null>;
+  /** Stops the host with SIGTERM (or the given signal) and resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export interface HostOptions {
@@ -60,7 +61,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     api: `${url}/api`,
     dataDir,
     output: () => output,
-    stop: () =>
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
       new Promise<number | null>((resolveStop) => {
         if (child.exitCode !== null) {
           resolveStop(child.exitCode);
@@ -70,7 +71,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
           if (ownDir) rmSync(dataDir, { recursive: true, force: true });
           resolveStop(code);
         });
-        child.kill('SIGTERM');
+        child.kill(signal);
       }),
   };
 }
