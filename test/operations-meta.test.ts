@@ -292,3 +292,20 @@ describe('platform failures', () => {
     expect(meta.stats.refreshes - before).toBe(1);
   });
 });
+
+describe('a grant the user takes away', () => {
+  it('the user removes the app at Meta: the connection becomes revoked and operations answer 409', async () => {
+    meta.userRemovesApp(APP.app_id);
+    const res = await api('POST', ops('query'), {
+      body: { query: { account_id: ACTIVE_ACCOUNT, fields: ['impressions'] } },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('reconnect_required');
+    const connection = (await api('GET', `/v1/connectors/oauth/${id}`)).body.data;
+    expect(connection.status).toBe('revoked');
+    expect(connection.last_error).toMatch(/not authorized application/);
+    const again = await api('GET', ops('metadata'));
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatch(/revoked.*reconnect/);
+  });
+});

@@ -87,6 +87,9 @@ function tokenRequest(
   };
 }
 
+/** Meta's subcode for "the user has not authorized the application": they removed it. */
+export const META_APP_REMOVED = 458;
+
 function describeError(def: ConnectorDefinition, res: PlatformResponse): string {
   const oauthError = field(res.body, 'error');
   const description = field(res.body, 'error_description');
@@ -108,7 +111,9 @@ function refusal(def: ConnectorDefinition, res: PlatformResponse): Error | undef
     res.status >= 200 && res.status < 300 && typeof field(res.body, 'access_token') === 'string';
   if (success) return undefined;
   const message = describeError(def, res);
-  if (oauthError === 'invalid_grant' || metaCode === 190) return new GrantRevokedError(message);
+  if (oauthError === 'invalid_grant' || metaCode === 190) {
+    return new GrantRevokedError(message, field(res.body, 'error', 'error_subcode') === META_APP_REMOVED);
+  }
   if (
     oauthError === 'invalid_client' ||
     oauthError === 'unauthorized_client' ||

@@ -2,7 +2,11 @@
 
 /** The grant is gone (invalid_grant, Meta code 190): the user must reconnect. */
 export class GrantRevokedError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The platform says the user took the app's access away (rather than the grant lapsing). */
+    readonly byUser = false,
+  ) {
     super(message);
     this.name = 'GrantRevokedError';
   }

@@ -16,6 +16,8 @@ export interface ApiFailure {
   message: string;
   /** Seconds to wait, when the platform says (rate limits). */
   retryAfterSeconds?: number;
+  /** With token_invalid: the user took the app's access away at the platform. */
+  revokedByUser?: boolean;
 }
 
 export interface ApiDialect {

@@ -23,7 +23,7 @@ import {
   updateConnection,
 } from './connectionRecords';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
-import { platformFailure } from './platformErrors';
+import { lapsedStatus, platformFailure } from './platformErrors';
 import { freshToken } from './tokenLifecycle';
 
 export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'expired', 'revoked'] as const;
@@ -189,7 +189,7 @@ export async function testConnection(tenantId: string, id: string) {
       problem = `${err.message} Reconnect the account.`;
       await updateConnection(tenantId, id, (c) => ({
         ...c,
-        status: 'expired',
+        status: lapsedStatus(err.failure.revokedByUser),
         lastError: problem,
         lastTestedAt: new Date().toISOString(),
       }));

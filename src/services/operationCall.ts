@@ -7,6 +7,7 @@ import { PlatformUnreachableError } from '../platforms/http';
 import { OperationCall } from '../platforms/operations';
 import { families } from '../platforms';
 import { updateConnection } from './connectionRecords';
+import { lapsedStatus } from './platformErrors';
 import { freshToken, FreshToken } from './tokenLifecycle';
 import { ConnectionRecord } from '../stores/connectionStore';
 import { Stored } from '../stores/recordTable';
@@ -54,7 +55,7 @@ export async function operationCall(
             if (renewed) {
               await updateConnection(tenantId, connectionId, (c) => ({
                 ...c,
-                status: 'expired',
+                status: lapsedStatus(err.failure.revokedByUser),
                 lastError: `${err.message} Reconnect the account.`,
               }));
               throw conflict(`${err.message} The connection needs to be reconnected.`, {

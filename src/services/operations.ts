@@ -35,7 +35,7 @@ export async function begin(scope: OperationScope) {
   if (connection.status !== 'active') {
     throw conflict(
       `The connection is ${connection.status}; operations need an active connection${
-        connection.status === 'expired' ? ' (reconnect it)' : ''
+        connection.status === 'expired' || connection.status === 'revoked' ? ' (reconnect it)' : ''
       }.`,
       { code: 'connection_not_active' },
     );

@@ -32,3 +32,11 @@ export function platformFailure(err: PlatformApiError | PlatformUnreachableError
       return new ApiError(502, failure.message, { code: 'platform_error' });
   }
 }
+
+/**
+ * The status of a connection whose grant the platform no longer accepts: `revoked` when the platform says
+ * the user took the app's access away, `expired` otherwise. Both need a reconnect.
+ */
+export function lapsedStatus(byUser: boolean | undefined): 'revoked' | 'expired' {
+  return byUser ? 'revoked' : 'expired';
+}

@@ -14,6 +14,7 @@ import { resolveApp } from './appCredentials';
 import { definitionOf } from './configurations';
 import { loadConnection, tokenRef, updateConnection } from './connectionRecords';
 import { counters } from './counters';
+import { lapsedStatus } from './platformErrors';
 
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 const LEASE_MS = 30_000;
@@ -163,7 +164,7 @@ async function renewUnderLease(
     counters.refreshFailures++;
     if (err instanceof GrantRevokedError) {
       await releaseLease(record, owner, {
-        status: 'expired',
+        status: lapsedStatus(err.byUser),
         lastError: `${err.message} Reconnect the account to restore access.`,
       });
       throw conflict("The platform no longer accepts this connection's grant; reconnect it.", {

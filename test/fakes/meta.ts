@@ -451,6 +451,12 @@ export class MetaFake extends PlatformFakeBase {
     this.tokens.revokeAll();
   }
 
+  /** The user removes the app in their Facebook settings: its tokens then answer code 190, subcode 458. */
+  userRemovesApp(appId: string, userId: string = META_SEED.user.id): void {
+    this.tokens.revokeWhere((g) => g.appId === appId && g.userId === userId);
+    this.deauthorized.add(`${appId}|${userId}`);
+  }
+
   // ---- Dispatch ----
 
   protected async route(req: FakeRequest): Promise<FakeResponse> {

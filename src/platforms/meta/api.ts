@@ -1,6 +1,7 @@
 // Meta's Graph API: errors are {"error":{message,type,code,error_subcode}}, throttling usually arrives as
 // HTTP 400/403 with codes 4, 17, 32, 613 or 80000-80014 rather than 429, and code 190 is a dead token.
 import { ApiDialect, failureFromStatus } from '../api';
+import { META_APP_REMOVED } from '../../oauth/engine';
 import { field } from '../http';
 
 const THROTTLE_CODES = new Set([4, 17, 32, 613]);
@@ -28,7 +29,10 @@ export const metaApi: ApiDialect = {
     if (res.status >= 200 && res.status < 300) return undefined;
     const code = field(res.body, 'error', 'code');
     const message = String(field(res.body, 'error', 'message') ?? `HTTP ${res.status}`);
-    if (code === 190 || code === 102) return { kind: 'token_invalid', message: `Meta: ${message}` };
+    if (code === 190 || code === 102) {
+      const revokedByUser = field(res.body, 'error', 'error_subcode') === META_APP_REMOVED;
+      return { kind: 'token_invalid', message: `Meta: ${message}`, revokedByUser };
+    }
     if (typeof code === 'number' && (THROTTLE_CODES.has(code) || (code >= 80000 && code <= 80014))) {
       return {
         kind: 'rate_limited',
