@@ -1,6 +1,7 @@
 // The operations part of `npm run bench`: a query round trip through the API (local host → Meta fake) against
 // the same insights call made straight to the fake, in the same run. Target: the API adds at most 5 ms at
-// the median. Environment: BENCH_OPS_REQUESTS (default 300).
+// the median. Environment: BENCH_OPS_REQUESTS (default 300), BENCH_HOST_NODE_ARGS (node flags for the host,
+// e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -33,7 +34,8 @@ async function timed(work: () => Promise<Response>): Promise<number> {
 }
 
 function startHost(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/host/main.js')], {
+  const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/host/main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

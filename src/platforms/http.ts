@@ -36,13 +36,15 @@ export class PlatformUnreachableError extends Error {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
-let dispatcher: Promise<Dispatcher> | undefined;
+let undici: Promise<{ request: typeof import('undici').request; dispatcher: Dispatcher }> | undefined;
 
-function pool(): Promise<Dispatcher> {
-  dispatcher ??= import('undici').then(
-    ({ Agent }) => new Agent({ connections: 64, keepAliveTimeout: 10_000, connect: { timeout: 5_000 } }),
-  );
-  return dispatcher;
+/** undici and one pooled dispatcher, loaded on the first platform call. */
+function client() {
+  undici ??= import('undici').then(({ Agent, request }) => ({
+    request,
+    dispatcher: new Agent({ connections: 64, keepAliveTimeout: 10_000, connect: { timeout: 5_000 } }),
+  }));
+  return undici;
 }
 
 function compact(record: Record<string, string | undefined>): Record<string, string> {
@@ -50,7 +52,7 @@ function compact(record: Record<string, string | undefined>): Record<string, str
 }
 
 export async function platformRequest(req: PlatformRequest): Promise<PlatformResponse> {
-  const { request } = await import('undici');
+  const { request, dispatcher } = await client();
   const url = new URL(req.url);
   for (const [k, v] of Object.entries(compact(req.query ?? {}))) url.searchParams.set(k, v);
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
@@ -73,7 +75,7 @@ export async function platformRequest(req: PlatformRequest): Promise<PlatformRes
       method: req.method,
       headers,
       body,
-      dispatcher: await pool(),
+      dispatcher,
       headersTimeout: timeout,
       bodyTimeout: timeout,
     });
