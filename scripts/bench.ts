@@ -22,6 +22,8 @@ const ENTRY = join(ROOT, 'dist/functions/index.js');
 const HOST_MAIN = join(ROOT, 'dist/host/main.js');
 const CATALOG = '/api/v1/connectors';
 const BARE_FLAG = '--bare-server';
+/** The bare server plus the two @azure/functions objects every handler must be given: the design's ceiling. */
+const OBJECTS_FLAG = '--objects-server';
 
 const TARGET_RATIO = 0.5;
 const TARGET_IMPORT_MS = 250;
@@ -38,9 +40,29 @@ function intFromEnv(name: string, fallback: number): number {
 // The bare server: this same file, run as `node dist/scripts/bench.js --bare-server <body file>`.
 // ---------------------------------------------------------------------------------------------------------
 
-function runBareServer(bodyFile: string): void {
+function runBareServer(bodyFile: string, withFunctionsObjects = false): void {
   const body = readFileSync(bodyFile);
-  const server = createServer((_req, res) => {
+  const functions = withFunctionsObjects
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('@azure/functions') as typeof import('@azure/functions'))
+    : undefined;
+  const server = createServer((req, res) => {
+    if (functions) {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      new functions.HttpRequest({
+        method: req.method,
+        url: `http://localhost${req.url ?? '/'}`,
+        headers,
+        params: {},
+      });
+      new functions.InvocationContext({
+        invocationId: 'bench',
+        functionName: 'bench',
+        logHandler: () => undefined,
+      });
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
     res.end(body);
   });
@@ -424,7 +446,22 @@ async function main(): Promise<void> {
       connections,
       { authorization: `Bearer ${token}` },
     );
-    await Promise.all([stopChild(host.started.child), stopChild(bare.child)]);
+    // The ceiling of the design: the bare server doing only what every request must do before any of the
+    // service's own work, building the HttpRequest and InvocationContext handed to handlers.
+    const objects = await startChild(
+      [__filename, OBJECTS_FLAG, bodyFile],
+      { PATH: process.env.PATH },
+      /listening on (\d+)/,
+    );
+    const ceiling = await throughput(
+      { label: 'bare + HttpRequest/InvocationContext', url: `http://127.0.0.1:${objects.match[1]}/` },
+      { label: 'bare node http, same JSON', url: `http://127.0.0.1:${bare.match[1]}/` },
+      seconds,
+      1,
+      connections,
+      { authorization: `Bearer ${token}` },
+    );
+    await Promise.all([stopChild(host.started.child), stopChild(bare.child), stopChild(objects.child)]);
 
     console.log(
       `\nautocannon: ${connections} connections, ${rounds} rounds of ${seconds} s per server after a warm-up; ` +
@@ -446,6 +483,11 @@ async function main(): Promise<void> {
       `  ratio host / bare               ${(ratio * 100).toFixed(1)} % (rounds: ${loads.ratios.map((x) => (x * 100).toFixed(1)).join(', ')} %)`,
     );
 
+    console.log(
+      `  ceiling: bare server + the @azure/functions HttpRequest and InvocationContext every handler gets: ` +
+        `${ceiling.host[0].result.requests.average.toFixed(0)} req/s, ${(ceiling.ratios[0] * 100).toFixed(1)} % of bare`,
+    );
+
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log('\ntargets');
     console.log(
@@ -456,7 +498,7 @@ async function main(): Promise<void> {
     );
     if (cpuProf) console.log(`\nCPU profile of the host written under ${cpuProf}`);
 
-    const problems = [...loads.host, ...loads.bare].flatMap(checkLoad);
+    const problems = [...loads.host, ...loads.bare, ...ceiling.host].flatMap(checkLoad);
     if (problems.length > 0) throw new Error(problems.join('\n'));
   } finally {
     killAll();
@@ -464,8 +506,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === BARE_FLAG) {
-  runBareServer(process.argv[3]);
+if (process.argv[2] === BARE_FLAG || process.argv[2] === OBJECTS_FLAG) {
+  runBareServer(process.argv[3], process.argv[2] === OBJECTS_FLAG);
 } else {
   process.on('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
