@@ -1,7 +1,14 @@
 // Key Vault: one secret per record holding its secret fields as JSON, tagged with tenant and record.
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { defaultCredential } from '../stores/tables';
-import { SecretBundle, SecretRef, SecretStore, SecretStoreUnavailableError, secretName } from './secretStore';
+import {
+  SECRET_KINDS,
+  SecretBundle,
+  SecretRef,
+  SecretStore,
+  SecretStoreUnavailableError,
+  secretName,
+} from './secretStore';
 import { VersionCache } from './versionCache';
 
 function statusOf(err: unknown): number | undefined {
@@ -86,6 +93,16 @@ export class KeyVaultSecretStore implements SecretStore {
 
   async prune(): Promise<void> {
     // Key Vault keeps its own version history; nothing to do.
+  }
+
+  async *written(before: Date): AsyncGenerator<SecretRef> {
+    const client = await this.secrets();
+    for await (const properties of client.listPropertiesOfSecrets()) {
+      const { tenant, record, kind } = properties.tags ?? {};
+      const known = SECRET_KINDS.find((k) => k === kind);
+      if (!tenant || !record || !known || !properties.createdOn || properties.createdOn >= before) continue;
+      yield { tenantId: tenant, kind: known, id: record };
+    }
   }
 
   async ping(): Promise<void> {

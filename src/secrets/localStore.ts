@@ -5,6 +5,7 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:
 import { tableClient, tableErrorStatus, tablesSdk } from '../stores/tables';
 import { LocalKeyRing } from './localKeys';
 import {
+  SECRET_KINDS,
   SecretBundle,
   SecretKeyMismatchError,
   SecretRef,
@@ -22,6 +23,10 @@ const CANARY_VERSION = 'canary';
 interface SecretEntity {
   partitionKey: string;
   rowKey: string;
+  /** Who owns it (not secret): lets the sweep find a secret whose record never landed. */
+  tenantId?: string;
+  kind?: string;
+  recordId?: string;
   keyId: string;
   iv: string;
   tag: string;
@@ -56,6 +61,9 @@ export class LocalSecretStore implements SecretStore {
     return {
       partitionKey: tenantPart(ref.tenantId),
       rowKey: `${secretName(ref)}@${version}`,
+      tenantId: ref.tenantId,
+      kind: ref.kind,
+      recordId: ref.id,
       keyId: current.id,
       iv: iv.toString('base64'),
       tag: cipher.getAuthTag().toString('base64'),
@@ -153,6 +161,23 @@ export class LocalSecretStore implements SecretStore {
     for (const rowKey of await this.versions(ref)) {
       if (!rowKey.endsWith(`@${keep}`))
         await client.deleteEntity(tenantPart(ref.tenantId), rowKey).catch(() => undefined);
+    }
+  }
+
+  async *written(before: Date): AsyncGenerator<SecretRef> {
+    const client = await tableClient(TABLE);
+    const { odata } = await tablesSdk();
+    const seen = new Set<string>();
+    const rows = client.listEntities<SecretEntity>({
+      queryOptions: { filter: odata`Timestamp lt ${before}`, select: ['tenantId', 'kind', 'recordId'] },
+    });
+    for await (const row of rows) {
+      const kind = SECRET_KINDS.find((k) => k === row.kind);
+      if (!row.tenantId || !row.recordId || !kind) continue;
+      const key = `${row.tenantId}/${kind}/${row.recordId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield { tenantId: row.tenantId, kind, id: row.recordId };
     }
   }
 

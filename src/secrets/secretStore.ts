@@ -28,7 +28,11 @@ export interface SecretStore {
   prune(ref: SecretRef, keep: string): Promise<void>;
   /** A cheap call that proves the store answers. */
   ping(): Promise<void>;
+  /** The secrets written before `before`, by owner, so the sweep can find those whose record never landed. */
+  written(before: Date): AsyncIterable<SecretRef>;
 }
+
+export const SECRET_KINDS: readonly SecretKind[] = ['config', 'connection', 'state'];
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;

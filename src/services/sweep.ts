@@ -4,6 +4,7 @@
 import { InvocationContext } from '@azure/functions';
 import { ApiError } from '../http/errors';
 import { secretStore } from '../secrets';
+import { readConfiguration } from '../stores/configurationStore';
 import { connections } from '../stores/connectionStore';
 import { oauthStates, statePartition } from '../stores/oauthStateStore';
 import { sessions } from '../stores/sessionStore';
@@ -39,15 +40,38 @@ export interface SweepReport {
   renewed: number;
   expired: number;
   failed: number;
-  /** Authorizations never completed (their state and PKCE verifier) and idle sessions, removed. */
-  purged: { states: number; sessions: number };
+  /** Removed: authorizations never completed (state and PKCE verifier), idle sessions, secrets whose record never landed. */
+  purged: { states: number; sessions: number; secrets: number };
+}
+
+/** How old a secret without a record must be before the sweep removes it: its record may still be on its way. */
+const orphanAgeMs = () => Number(process.env.ORPHAN_SECRET_MIN_AGE_SECONDS ?? 3600) * 1000;
+
+/**
+ * Secrets whose configuration or connection does not exist: left when a record write failed and so did the
+ * removal of the secret written before it, which a retry (with a new id) would never clean up.
+ */
+async function purgeOrphanSecrets(now: number): Promise<number> {
+  let removed = 0;
+  const store = secretStore();
+  for await (const ref of store.written(new Date(now - orphanAgeMs()))) {
+    if (ref.kind === 'state') continue; // states have their own expiry, above
+    const record =
+      ref.kind === 'config'
+        ? await readConfiguration(ref.tenantId, ref.id)
+        : await connections.read(ref.tenantId, ref.id);
+    if (record) continue;
+    await store.delete(ref);
+    removed++;
+  }
+  return removed;
 }
 
 /** Removes what outlived its use: OAuth states past their 10 minutes (with their verifiers) and idle sessions. */
 async function purgeExpired(now: number): Promise<SweepReport['purged']> {
   const { odata } = await tablesSdk();
   const cutoff = new Date(now).toISOString();
-  const purged = { states: 0, sessions: 0 };
+  const purged = { states: 0, sessions: 0, secrets: 0 };
   for await (const { value, etag } of oauthStates.all(odata`expiresAt lt ${cutoff}`)) {
     // By ETag: a callback consuming the state at this moment wins, and nothing is deleted twice.
     if (await oauthStates.delete(statePartition(value.key), value.key, etag).catch(() => false)) {
@@ -60,6 +84,7 @@ async function purgeExpired(now: number): Promise<SweepReport['purged']> {
   for await (const { value, etag } of sessions.all(odata`expiresAt lt ${cutoff}`)) {
     if (await sessions.delete(value.tenantId, value.id, etag).catch(() => false)) purged.sessions++;
   }
+  purged.secrets = await purgeOrphanSecrets(now);
   return purged;
 }
 
@@ -74,7 +99,7 @@ export async function sweepConnections(
     renewed: 0,
     expired: 0,
     failed: 0,
-    purged: { states: 0, sessions: 0 },
+    purged: { states: 0, sessions: 0, secrets: 0 },
   };
   for await (const { value } of connections.all(odata`status eq ${'active'}`)) {
     report.examined++;
