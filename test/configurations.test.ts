@@ -167,6 +167,8 @@ describe('list', () => {
       "status=active' or '1' eq '1",
       'limit=1000',
       'continuation_token=%00%01',
+      'continuation_token=aGVsbG8',
+      'continuation_token=eyJhIjoxfQ',
     ]) {
       const res = await api('GET', `/v1/connectors/configs?${q}`);
       expect(res.status).toBe(400);

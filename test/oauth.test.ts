@@ -340,6 +340,7 @@ describe('lifecycle', () => {
       true,
     );
     expect((await api('GET', "/v1/connectors/oauth?status=active' or 'a' eq 'a")).status).toBe(400);
+    expect((await api('GET', '/v1/connectors/oauth?continuation_token=aGVsbG8')).status).toBe(400);
   });
 });
 

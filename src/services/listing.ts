@@ -34,10 +34,28 @@ export function listParameters(request: ListRequest, statuses: readonly string[]
   let token: string | undefined;
   if (request.continuationToken) {
     token = Buffer.from(request.continuationToken, 'base64url').toString('utf8');
-    if (!token || /[^\x20-\x7e]/.test(token)) throw badRequest('continuation_token is not valid.');
+    if (!isStorageContinuation(token)) throw badRequest('continuation_token is not valid.');
   }
   return { connectorType, status: request.status, limit, token };
 }
 
 export const encodeContinuation = (token: string | undefined) =>
   token ? Buffer.from(token).toString('base64url') : undefined;
+
+/**
+ * The storage SDK's own token is base64 of {nextPartitionKey, nextRowKey?}; anything else would make the SDK
+ * throw. (A token naming another partition cannot reach it: every query is filtered by the tenant.)
+ */
+function isStorageContinuation(token: string): boolean {
+  if (!token || /[^\x20-\x7e]/.test(token)) return false;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as unknown;
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as Record<string, unknown>).nextPartitionKey === 'string'
+    );
+  } catch {
+    return false;
+  }
+}
