@@ -194,6 +194,18 @@ describe('Table Storage failing, with the Key Vault store', () => {
     expect(await storedSecretVersion(tenantId, id)).toBe(latest.latest);
   });
 
+  it("storage refusing the service's identity (403) or throttling (429) answers 503, not 500", async () => {
+    const api = await tenantApi(kvHost, randomUUID());
+    for (const status of [403, 429]) {
+      const before = proxy.failed.length;
+      proxy.failNext({ method: 'GET', path: /\/connectorconfigs\(\)$/, status });
+      const res = await api('GET', '/v1/connectors/configs');
+      expect(proxy.failed.length - before).toBe(1);
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('dependency_unavailable');
+    }
+  });
+
   it('storage down: 503 on create and list, /api/health degraded with 503, no secret left', async () => {
     // A port that was just free and is now closed: every storage request is refused.
     const closedPort = await new Promise<number>((resolve) => {

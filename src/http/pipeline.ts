@@ -52,14 +52,15 @@ const CREDENTIAL_ERRORS = new Set([
 ]);
 
 /**
- * Azure SDK errors without an HTTP status (network) or with a 5xx, and failures to get a token for them,
- * come from a dependency, not the caller.
+ * Azure SDK errors without an HTTP status (network), with a 5xx, a throttling 429, or a 401/403 (the
+ * service's own identity lacks a role), and failures to get a token for them, come from a dependency, not
+ * the caller.
  */
 function isDependencyFailure(err: unknown): boolean {
   if (err instanceof Error && CREDENTIAL_ERRORS.has(err.name)) return true;
   if (!(err instanceof Error) || err.name !== 'RestError') return false;
   const status = (err as { statusCode?: number }).statusCode;
-  return status === undefined || status >= 500;
+  return status === undefined || status >= 500 || status === 429 || status === 401 || status === 403;
 }
 
 function describe(err: unknown): string {
