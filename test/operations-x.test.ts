@@ -149,6 +149,21 @@ describe('query and next_page', () => {
     expect(res.body.error).toMatch(/Could not find user/);
   });
 
+  it('partial errors beside data come back as warnings, with the rows', async () => {
+    x.partialErrorNext({
+      resource_type: 'tweet',
+      detail: 'Could not find tweet with referenced_tweets.id: [1].',
+      title: 'Not Found Error',
+      type: 'https://api.twitter.com/2/problems/resource-not-found',
+    });
+    const res = await api('POST', ops('query'), { body: { query: { max_results: 5 } } });
+    expect(res.status).toBe(200);
+    expect(res.body.data.rows).toHaveLength(5);
+    expect(res.body.data.warnings).toEqual(['X: Could not find tweet with referenced_tweets.id: [1].']);
+    const clean = await api('POST', ops('query'), { body: { query: { max_results: 5 } } });
+    expect(clean.body.data.warnings).toBeUndefined();
+  });
+
   it('refuses bad queries and hostile ids before calling X', async () => {
     const before = timelineCalls();
     for (const query of [

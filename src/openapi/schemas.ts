@@ -286,6 +286,11 @@ export const operationDocs: Record<
       properties: {
         rows: { type: 'array', items: { type: 'object' } },
         next_cursor: { type: ['string', 'null'] },
+        warnings: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'What the platform reported beside the data (partial failures); absent when none',
+        },
       },
     },
   },

@@ -16,6 +16,8 @@ export interface QueryPage {
   rows: Array<Record<string, unknown>>;
   /** The platform's cursor for the next page; kept in the session, never shown to the client. */
   cursor?: string;
+  /** What the platform reported beside the data (X's partial errors): shown to the client as `warnings`. */
+  warnings?: string[];
 }
 
 export interface CallOptions {

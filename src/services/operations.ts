@@ -107,7 +107,10 @@ async function runQuery(
   begun: Begun,
   query: Record<string, unknown>,
   cursor: string | undefined,
-): Promise<{ session: SessionRecord; data: { rows: QueryPage['rows']; next_cursor: string | null } }> {
+): Promise<{
+  session: SessionRecord;
+  data: { rows: QueryPage['rows']; next_cursor: string | null; warnings?: string[] };
+}> {
   const { stored, storedSession, session, family } = begun;
   const accountId = (typeof query.account_id === 'string' && query.account_id) || session.accountId;
   const call = await operationCall(session.tenantId, stored, accountId);
@@ -119,7 +122,8 @@ async function runQuery(
     (s) => ({ ...s, lastQuery: query, platformCursor: page.cursor, nextCursor: handle }),
     storedSession,
   );
-  return { session: updated, data: { rows: page.rows, next_cursor: handle ?? null } };
+  const warnings = page.warnings?.length ? { warnings: page.warnings } : {};
+  return { session: updated, data: { rows: page.rows, next_cursor: handle ?? null, ...warnings } };
 }
 
 export async function query(scope: OperationScope, body: Record<string, unknown>) {

@@ -352,6 +352,7 @@ export class XFake extends TokenPairFakeBase<XGrant> {
   private readonly appTokens = new Map<string, string>(); // api key → its bearer token
   private readonly codes: CodeBook<PendingCode>;
   private readonly pages = new Map<string, bigint>(); // pagination token → the id it continues below
+  private readonly partialProblems: Array<Record<string, unknown>> = [];
   private readonly limits: RateWindows;
 
   private readonly routes: Array<{ method: string; path: RegExp; route: Route }> = [
@@ -398,6 +399,11 @@ export class XFake extends TokenPairFakeBase<XGrant> {
   }
 
   /** Registers an OAuth 1.0a consumer key pair (X's "API key and secret"), used for app-only bearer tokens. */
+  /** The next timeline answer carries this problem in `errors[]` beside its data, as X does for partial failures. */
+  partialErrorNext(problem: Record<string, unknown>): void {
+    this.partialProblems.push(problem);
+  }
+
   addConsumerKey(apiKey: string, apiSecret: string): void {
     this.consumerKeys.set(apiKey, apiSecret);
   }
@@ -681,7 +687,11 @@ export class XFake extends TokenPairFakeBase<XGrant> {
       pickFields({ ...t, edit_history_tweet_ids: [t.id] }, fields, ['id', 'text', 'edit_history_tweet_ids']),
     );
     // X leaves `data` out altogether when there is nothing to return.
-    return { status: 200, body: page.length ? { data, meta } : { meta } };
+    const body: Record<string, unknown> = page.length ? { data, meta } : { meta };
+    // X answers 200 with data and the problems of the parts it could not return (a deleted referenced tweet…).
+    const partial = this.partialProblems.splice(0);
+    if (partial.length > 0) body.errors = partial;
+    return { status: 200, body };
   }
 
   private postTweet(req: FakeRequest, caller: Caller): FakeResponse {

@@ -36,8 +36,8 @@ async function accounts(call: OperationCall): Promise<Account[]> {
 }
 
 /**
- * X reports some failures as 200 with `errors[]` (RFC 7807 problems). Beside data they are partial and
- * ignored, since a page carries only rows and a cursor; without any data they are the answer.
+ * X reports some failures as 200 with `errors[]` (RFC 7807 problems). Beside data they are partial (shown
+ * as warnings, see partialErrors); without any data they are the answer.
  */
 function failureWithoutData(body: unknown): ApiError | undefined {
   const errors = field(body, 'errors');
@@ -51,6 +51,16 @@ function failureWithoutData(body: unknown): ApiError | undefined {
     return new ApiError(404, message, { code: 'platform_not_found' });
   }
   return new ApiError(502, message, { code: 'platform_error' });
+}
+
+/** X's partial errors beside data, as messages a person can read. */
+function partialErrors(body: unknown): string[] {
+  const errors = field(body, 'errors');
+  if (!Array.isArray(errors)) return [];
+  return errors.slice(0, 20).map((e) => {
+    const detail = field(e, 'detail') ?? field(e, 'message') ?? field(e, 'title');
+    return `X: ${typeof detail === 'string' ? detail.slice(0, 300) : 'a part of the answer failed'}`;
+  });
 }
 
 async function tweets(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
@@ -75,7 +85,11 @@ async function tweets(call: OperationCall, q: Record<string, unknown>, cursor?: 
   const data = field(res.body, 'data');
   const rows = Array.isArray(data) ? data.map((t) => flattenRow(t as Record<string, unknown>)) : [];
   const next = field(res.body, 'meta', 'next_token');
-  return { rows, cursor: typeof next === 'string' && next ? next : undefined };
+  return {
+    rows,
+    cursor: typeof next === 'string' && next ? next : undefined,
+    warnings: partialErrors(res.body),
+  };
 }
 
 async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
