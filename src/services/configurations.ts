@@ -19,17 +19,16 @@ import {
   insertConfiguration,
   listConfigurations,
   readConfiguration,
-  replaceConfiguration,
+  updateConfigurationRecord,
   Stored,
 } from '../stores/configurationStore';
+import { isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { isMaskEcho, maskedConfig } from './masking';
 
 export const CONFIG_STATUSES = ['pending_setup', 'active', 'inactive', 'error'] as const;
 /** What a client may set; pending_setup and error are the service's verdicts. */
 const SETTABLE_STATUSES = ['active', 'inactive'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_ATTEMPTS = 8;
 
 export interface ConfigurationView {
   id: string;
@@ -108,7 +107,7 @@ export async function viewOf(record: ConfigurationRecord): Promise<Configuration
 }
 
 async function load(tenantId: string, id: string): Promise<Stored<ConfigurationRecord>> {
-  const stored = UUID.test(id) ? await readConfiguration(tenantId, id.toLowerCase()) : undefined;
+  const stored = isRecordId(id) ? await readConfiguration(tenantId, id.toLowerCase()) : undefined;
   if (!stored) throw notFound('No connector configuration with this id.');
   return stored;
 }
@@ -213,6 +212,11 @@ function applyPatch(
   return { next, secrets, secretsChanged };
 }
 
+const preconditionFailed = () =>
+  new ApiError(412, 'The configuration has changed since you read it (ETag mismatch); read it again.', {
+    code: 'precondition_failed',
+  });
+
 export async function updateConfiguration(
   tenantId: string,
   id: string,
@@ -220,55 +224,53 @@ export async function updateConfiguration(
   ifMatch?: string,
 ) {
   const unknownKeys = Object.keys(patch).filter((k) => !['name', 'status', 'config'].includes(k));
-  if (unknownKeys.length > 0)
+  if (unknownKeys.length > 0) {
     throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}; send name, status or config.`);
-  const store = secretStore();
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const { value: record, etag } = await load(tenantId, id);
-    if (ifMatch && ifMatch !== '*' && ifMatch !== etag) {
-      throw new ApiError(
-        412,
-        'The configuration has changed since you read it (ETag mismatch); read it again.',
-        {
-          code: 'precondition_failed',
-        },
-      );
-    }
-    const def = definitionOf(record.connectorType);
-    const storedSecrets = await secretsOf(record);
-    const { next, secrets, secretsChanged } = applyPatch(def, record, storedSecrets, patch);
-    next.updatedAt = new Date().toISOString();
-    const ref = refOf(tenantId, record.id);
-    // A new secret version first: until the record points at it, the old version stays in use.
-    if (secretsChanged)
-      next.secretVersion = Object.keys(secrets).length > 0 ? await store.put(ref, secrets) : undefined;
-    try {
-      const newEtag = await replaceConfiguration(next, etag);
-      forgetResolved(tenantId, record.id);
-      if (secretsChanged && next.secretVersion)
-        await store.prune(ref, next.secretVersion).catch(() => undefined);
-      return { view: await viewOf(next), etag: newEtag };
-    } catch (err) {
-      if (!(err instanceof EtagMismatchError)) throw err;
-      if (ifMatch && ifMatch !== '*') {
-        throw new ApiError(
-          412,
-          'The configuration has changed since you read it (ETag mismatch); read it again.',
-          {
-            code: 'precondition_failed',
-          },
-        );
-      }
-      // Someone else wrote in between: re-read and re-apply this PATCH to their result.
-    }
   }
-  throw new ApiError(409, 'The configuration is being changed by many requests at once; try again.', {
-    code: 'conflict',
-  });
+  const store = secretStore();
+  const first = await load(tenantId, id);
+  // With If-Match the client's read is the only one that counts: one attempt, and a lost race is a 412.
+  const conditional = ifMatch !== undefined && ifMatch !== '*';
+  if (conditional && ifMatch !== first.etag) throw preconditionFailed();
+  let written: string | undefined;
+  let updated;
+  try {
+    updated = await updateConfigurationRecord(
+      tenantId,
+      first.value.id,
+      async (record) => {
+        const storedSecrets = await secretsOf(record);
+        const { next, secrets, secretsChanged } = applyPatch(
+          definitionOf(record.connectorType),
+          record,
+          storedSecrets,
+          patch,
+        );
+        next.updatedAt = new Date().toISOString();
+        // A new secret version first: until the record points at it, the old version stays in use.
+        if (secretsChanged) {
+          next.secretVersion =
+            Object.keys(secrets).length > 0
+              ? await store.put(refOf(tenantId, record.id), secrets)
+              : undefined;
+        }
+        written = secretsChanged ? next.secretVersion : undefined;
+        return next;
+      },
+      { known: first, attempts: conditional ? 1 : undefined },
+    );
+  } catch (err) {
+    if (conditional && err instanceof EtagMismatchError) throw preconditionFailed();
+    throw err;
+  }
+  if (!updated) throw notFound('No connector configuration with this id.');
+  forgetResolved(tenantId, updated.value.id);
+  if (written) await store.prune(refOf(tenantId, updated.value.id), written).catch(() => undefined);
+  return { view: await viewOf(updated.value), etag: updated.etag };
 }
 
 export async function removeConfiguration(tenantId: string, id: string): Promise<void> {
-  const key = UUID.test(id) ? id.toLowerCase() : undefined;
+  const key = isRecordId(id) ? id.toLowerCase() : undefined;
   const deleted = key ? await deleteConfiguration(tenantId, key) : false;
   if (key) forgetResolved(tenantId, key);
   // The secret goes after the record; a retry of a delete whose secret removal failed finishes the job.
@@ -330,32 +332,25 @@ export async function verifyConfiguration(tenantId: string, id: string) {
     throw err;
   }
   const now = new Date().toISOString();
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await load(tenantId, id);
+  const updated = await updateConfigurationRecord(tenantId, record.id, async (current) => {
+    // The verdict is about the credentials read above: a change in between makes it meaningless.
     if (
-      current.value.secretVersion !== record.secretVersion ||
-      JSON.stringify(current.value.publicConfig) !== JSON.stringify(record.publicConfig)
+      current.secretVersion !== record.secretVersion ||
+      JSON.stringify(current.publicConfig) !== JSON.stringify(record.publicConfig)
     ) {
       throw new ApiError(409, 'The configuration changed while it was being verified; verify it again.', {
         code: 'conflict',
       });
     }
-    const next: ConfigurationRecord = {
-      ...current.value,
-      status: verdict.ok ? (current.value.status === 'inactive' ? 'inactive' : 'active') : 'error',
+    return {
+      ...current,
+      status: verdict.ok ? (current.status === 'inactive' ? 'inactive' : 'active') : 'error',
       lastError: verdict.ok ? undefined : verdict.reason,
       lastVerifiedAt: now,
       updatedAt: now,
     };
-    try {
-      const newEtag = await replaceConfiguration(next, current.etag);
-      forgetResolved(tenantId, next.id);
-      return { view: await viewOf(next), etag: newEtag, verified: verdict.ok };
-    } catch (err) {
-      if (!(err instanceof EtagMismatchError)) throw err;
-    }
-  }
-  throw new ApiError(409, 'The configuration is being changed by many requests at once; try again.', {
-    code: 'conflict',
   });
+  if (!updated) throw notFound('No connector configuration with this id.');
+  forgetResolved(tenantId, record.id);
+  return { view: await viewOf(updated.value), etag: updated.etag, verified: verdict.ok };
 }

@@ -1,12 +1,10 @@
 // Reading and writing connection records: the view clients see, lookups that answer 404 across tenants,
 // and an update helper that re-applies a change when another request wrote first.
-import { ApiError, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
-import { EtagMismatchError, Stored } from '../stores/recordTable';
+import { Stored } from '../stores/recordTable';
+import { isRecordId, whileContended } from './records';
 import { SecretRef } from '../secrets/secretStore';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_ATTEMPTS = 20;
 
 export const tokenRef = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'connection', id });
 
@@ -33,7 +31,7 @@ export async function findConnection(
   tenantId: string,
   id: string,
 ): Promise<Stored<ConnectionRecord> | undefined> {
-  return UUID.test(id) ? connections.read(tenantId, id.toLowerCase()) : undefined;
+  return isRecordId(id) ? connections.read(tenantId, id.toLowerCase()) : undefined;
 }
 
 export async function loadConnection(tenantId: string, id: string): Promise<Stored<ConnectionRecord>> {
@@ -42,29 +40,18 @@ export async function loadConnection(tenantId: string, id: string): Promise<Stor
   return stored;
 }
 
-/**
- * Applies `change` to the current record and writes it under its ETag, re-reading and re-applying when
- * another request wrote in between. `change` returns undefined to leave the record as it is.
- */
+/** Applies `change` to the connection under its ETag (see RecordTable.update); 404 when it is gone. */
 export async function updateConnection(
   tenantId: string,
   id: string,
   change: (current: ConnectionRecord) => ConnectionRecord | undefined,
 ): Promise<Stored<ConnectionRecord>> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await loadConnection(tenantId, id);
-    const next = change(current.value);
-    if (!next) return current;
-    try {
-      const etag = await connections.replace({ ...next, updatedAt: new Date().toISOString() }, current.etag);
-      return { value: next, etag };
-    } catch (err) {
-      if (!(err instanceof EtagMismatchError)) throw err;
-      // Spread the retries of many writers racing on one record.
-      await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
-    }
-  }
-  throw new ApiError(409, 'The connection is being changed by many requests at once; try again.', {
-    code: 'conflict',
-  });
+  const updated = await whileContended('connection', () =>
+    connections.update(tenantId, id.toLowerCase(), (c) => {
+      const next = change(c);
+      return next && { ...next, updatedAt: new Date().toISOString() };
+    }),
+  );
+  if (!updated) throw notFound('No OAuth connection with this id.');
+  return updated;
 }

@@ -24,6 +24,7 @@ import {
 } from './connectionRecords';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { lapsedStatus, platformFailure } from './platformErrors';
+import { isRecordId } from './records';
 import { freshToken } from './tokenLifecycle';
 
 export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'expired', 'revoked'] as const;
@@ -215,7 +216,7 @@ export async function deleteConnection(tenantId: string, id: string, log: (messa
   const stored = await findConnection(tenantId, id);
   if (!stored) {
     // A retry after a failure half-way still removes the tokens the first attempt left.
-    if (/^[0-9a-f-]{36}$/i.test(id)) await secretStore().delete(tokenRef(tenantId, id.toLowerCase()));
+    if (isRecordId(id)) await secretStore().delete(tokenRef(tenantId, id.toLowerCase()));
     throw notFound('No OAuth connection with this id.');
   }
   const record = stored.value;

@@ -2,13 +2,13 @@
 // its cursor, defaults. Ids are unguessable; a session belongs to one connection of one tenant, and
 // expires after SESSION_IDLE_HOURS without use.
 import { randomBytes } from 'node:crypto';
-import { ApiError, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
 import { settings } from '../settings';
-import { EtagMismatchError, Stored } from '../stores/recordTable';
+import { Stored } from '../stores/recordTable';
+import { whileContended } from './records';
 import { SessionRecord, sessions } from '../stores/sessionStore';
 
 const SESSION_ID = /^ses_[A-Za-z0-9_-]{43}$/;
-const MAX_ATTEMPTS = 20;
 
 const idleMs = () => settings().sessionIdleHours * 60 * 60 * 1000;
 
@@ -60,27 +60,23 @@ export async function updateSession(
   change: (current: SessionRecord) => SessionRecord,
   known?: Stored<SessionRecord>,
 ): Promise<SessionRecord> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    // The session as the request read it is usually still current: write against its ETag first.
-    const current = attempt === 0 && known ? known : await sessions.read(tenantId, sessionId);
-    if (!current) throw unknownSession();
-    const now = new Date();
-    const next = {
-      ...change(current.value),
-      updatedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + idleMs()).toISOString(),
-    };
-    try {
-      await sessions.replace(next, current.etag);
-      return next;
-    } catch (err) {
-      if (!(err instanceof EtagMismatchError)) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 15 * (attempt + 1)));
-    }
-  }
-  throw new ApiError(409, 'The session is being changed by many requests at once; try again.', {
-    code: 'conflict',
-  });
+  const updated = await whileContended('session', () =>
+    sessions.update(
+      tenantId,
+      sessionId,
+      (current) => {
+        const now = new Date();
+        return {
+          ...change(current),
+          updatedAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + idleMs()).toISOString(),
+        };
+      },
+      { known },
+    ),
+  );
+  if (!updated) throw unknownSession();
+  return updated.value;
 }
 
 export function sessionState(s: SessionRecord) {

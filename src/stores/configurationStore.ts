@@ -1,7 +1,7 @@
 // Connector configuration records, partitioned by tenant. Secrets are not here: only the version of the
 // record's secret bundle in the secret store.
 import { tablesSdk } from './tables';
-import { Entity, optional, RecordTable } from './recordTable';
+import { Entity, optional, RecordTable, Stored } from './recordTable';
 
 export { EtagMismatchError } from './recordTable';
 export type { Stored } from './recordTable';
@@ -56,8 +56,12 @@ const configurations = new RecordTable<ConfigurationRecord>('connectorconfigs', 
 
 export const insertConfiguration = (record: ConfigurationRecord) => configurations.insert(record);
 export const readConfiguration = (tenantId: string, id: string) => configurations.read(tenantId, id);
-export const replaceConfiguration = (record: ConfigurationRecord, etag: string) =>
-  configurations.replace(record, etag);
+export const updateConfigurationRecord = (
+  tenantId: string,
+  id: string,
+  change: (current: ConfigurationRecord) => Promise<ConfigurationRecord | undefined>,
+  options?: { known?: Stored<ConfigurationRecord>; attempts?: number },
+) => configurations.update(tenantId, id, change, options);
 export const deleteConfiguration = (tenantId: string, id: string) => configurations.delete(tenantId, id);
 
 export interface ListFilter {

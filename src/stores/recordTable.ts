@@ -77,6 +77,35 @@ export class RecordTable<R> {
     }
   }
 
+  /**
+   * Read-modify-write under the record's ETag: applies `change` to the current record and, when another writer
+   * got in first, re-reads and applies it again, so no concurrent write is lost. `change` returns undefined to
+   * leave the record as it is, and may throw to stop. `known` is the record as the caller just read it, tried
+   * first to save a read. Undefined when the record does not exist; EtagMismatchError after `attempts` losses.
+   */
+  async update(
+    partitionKey: string,
+    rowKey: string,
+    change: (current: R) => R | undefined | Promise<R | undefined>,
+    options: { known?: Stored<R>; attempts?: number } = {},
+  ): Promise<Stored<R> | undefined> {
+    const attempts = options.attempts ?? 20;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const current = attempt === 0 && options.known ? options.known : await this.read(partitionKey, rowKey);
+      if (!current) return undefined;
+      const next = await change(current.value);
+      if (!next) return current;
+      try {
+        return { value: next, etag: await this.replace(next, current.etag) };
+      } catch (err) {
+        if (!(err instanceof EtagMismatchError)) throw err;
+        // Spread the retries of many writers racing on one record.
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+      }
+    }
+    throw new EtagMismatchError();
+  }
+
   /** One page of records matching an OData filter built with the `odata` template. */
   async page(filter: string, limit: number, continuationToken?: string) {
     const pages = (await this.client())

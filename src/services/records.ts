@@ -1,0 +1,23 @@
+// What every kind of record shares in the services: the shape of its ids and the answer when writers keep
+// colliding on it.
+import { ApiError } from '../http/errors';
+import { EtagMismatchError } from '../stores/recordTable';
+
+const RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Record ids are UUIDs; anything else cannot name a record (and never reaches a table key). */
+export const isRecordId = (id: string): boolean => RECORD_ID.test(id);
+
+/** Runs a read-modify-write and answers 409 when it lost to other writers every time. */
+export async function whileContended<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof EtagMismatchError) {
+      throw new ApiError(409, `The ${what} is being changed by many requests at once; try again.`, {
+        code: 'conflict',
+      });
+    }
+    throw err;
+  }
+}
