@@ -189,9 +189,17 @@ describe.each(families)('$type: the whole flow', (f) => {
     expect(platform.stats.refreshes).toBeGreaterThan(before.refreshes);
     // Still usable with the renewed tokens.
     expect((await api('POST', `/v1/connectors/oauth/${connection.id}/test`)).body.data.ok).toBe(true);
+    // A second renewal works too: what the platform did not send again (Google's refresh token) was kept,
+    // and what it rotated (X, TikTok) was stored and used.
+    const again = await api('POST', `/v1/connectors/oauth/${connection.id}/refresh`);
+    expect(again.status).toBe(200);
+    expect(platform.stats.refreshes).toBeGreaterThanOrEqual(before.refreshes + 2);
 
+    const revocations = platform.stats.revocations;
     const deleted = await api('DELETE', `/v1/connectors/oauth/${connection.id}`);
     expect(deleted.status).toBe(200);
+    expect(deleted.body.data.revoked).toBe(true);
+    expect(platform.stats.revocations).toBe(revocations + 1);
     expect((await api('GET', `/v1/connectors/oauth/${connection.id}`)).status).toBe(404);
     expect((await api('DELETE', `/v1/connectors/oauth/${connection.id}`)).status).toBe(404);
   });

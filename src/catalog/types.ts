@@ -43,6 +43,12 @@ export interface OAuthDialect {
   clientIdParam: string;
   /** Extra authorize parameters the platform needs (Google: access_type=offline, prompt=consent). */
   authorizeParams?: Record<string, string>;
+  /**
+   * How the revocation endpoint (endpoints.revoke) takes a token: which one (the refresh token revokes the whole
+   * grant where there is one), how the client authenticates, whether a token_type_hint goes along.
+   * Absent: the family revokes in its own way, or not at all.
+   */
+  revocation?: { token: 'refresh' | 'access'; clientAuth: 'none' | 'body' | 'basic'; typeHint?: boolean };
   /** 'rotating': each refresh returns a new refresh token; 'static': it stays; 'exchange': Meta's long-lived token exchange. */
   refresh: 'rotating' | 'static' | 'exchange';
   /** Days after which the platform expires a refresh token that is not used (Google: six months). */

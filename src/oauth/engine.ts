@@ -2,7 +2,7 @@
 // definitions (OAuthDialect): scope separator, PKCE, how the client authenticates, the client id's name,
 // extra authorize parameters, and how tokens are renewed.
 import { createHash, randomBytes } from 'node:crypto';
-import { ConnectorDefinition } from '../catalog/types';
+import { ConnectorDefinition, OAuthDialect } from '../catalog/types';
 import {
   field,
   PlatformResponse,
@@ -54,38 +54,41 @@ export function authorizationUrl(
   return url.toString();
 }
 
-/** The token request for a grant, authenticated the platform's way. */
-function tokenRequest(
+type ClientAuth = OAuthDialect['clientAuth'] | 'none';
+
+/** A request to one of the platform's OAuth endpoints, with the client authenticated the platform's way. */
+function clientRequest(
   def: ConnectorDefinition,
   app: AppCredentials,
-  grant: Record<string, string>,
+  clientAuth: ClientAuth,
+  url: string,
+  params: Record<string, string>,
 ): PlatformRequest {
-  const { clientAuth, clientIdParam } = def.oauth;
-  if (clientAuth === 'query') {
-    // Meta: a GET with everything, client secret included, in the query string.
-    return {
-      method: 'GET',
-      url: def.endpoints.token,
-      query: { [clientIdParam]: app.clientId, client_secret: app.clientSecret, ...grant },
-    };
+  const id = { [def.oauth.clientIdParam]: app.clientId };
+  switch (clientAuth) {
+    case 'none':
+      return { method: 'POST', url, form: params };
+    case 'query':
+      // Meta: a GET with everything, client secret included, in the query string.
+      return { method: 'GET', url, query: { ...id, client_secret: app.clientSecret, ...params } };
+    case 'basic': {
+      const basic = Buffer.from(
+        `${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`,
+      ).toString('base64');
+      return {
+        method: 'POST',
+        url,
+        headers: { authorization: `Basic ${basic}` },
+        form: { ...id, ...params },
+      };
+    }
+    default:
+      return { method: 'POST', url, form: { ...id, client_secret: app.clientSecret, ...params } };
   }
-  if (clientAuth === 'basic') {
-    const basic = Buffer.from(
-      `${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`,
-    ).toString('base64');
-    return {
-      method: 'POST',
-      url: def.endpoints.token,
-      headers: { authorization: `Basic ${basic}` },
-      form: { [clientIdParam]: app.clientId, ...grant },
-    };
-  }
-  return {
-    method: 'POST',
-    url: def.endpoints.token,
-    form: { [clientIdParam]: app.clientId, client_secret: app.clientSecret, ...grant },
-  };
 }
+
+const tokenRequest = (def: ConnectorDefinition, app: AppCredentials, grant: Record<string, string>) =>
+  clientRequest(def, app, def.oauth.clientAuth, def.endpoints.token, grant);
 
 /** Meta's subcode for "the user has not authorized the application": they removed it. */
 export const META_APP_REMOVED = 458;
@@ -210,4 +213,31 @@ export function renewTokens(
     tokenRequest(def, app, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
     tokens,
   );
+}
+
+/**
+ * Revokes the grant at the platform's revocation endpoint (RFC 7009 style), as the dialect describes it.
+ * False when the platform has none described; a refusal throws like any platform failure.
+ */
+export async function revokeGrant(
+  def: ConnectorDefinition,
+  app: AppCredentials,
+  tokens: TokenSet,
+): Promise<boolean> {
+  const how = def.oauth.revocation;
+  const url = def.endpoints.revoke;
+  if (!how || !url) return false;
+  const useRefresh = how.token === 'refresh' && tokens.refresh_token !== undefined;
+  const params: Record<string, string> = {
+    token: useRefresh ? (tokens.refresh_token as string) : tokens.access_token,
+  };
+  if (how.typeHint) params.token_type_hint = useRefresh ? 'refresh_token' : 'access_token';
+  const res = await platformRequest({
+    timeoutMs: 10_000,
+    ...clientRequest(def, app, how.clientAuth, url, params),
+  });
+  if (res.status >= 400 || typeof field(res.body, 'error') === 'string') {
+    throw new TokenEndpointError(`${def.name} refused the revocation (HTTP ${res.status}).`, res.status);
+  }
+  return true;
 }

@@ -11,6 +11,6 @@ export interface PlatformFamilyModule {
   api: ApiDialect;
   /** The account a token belongs to: the cheapest identity call (also the connection test). */
   identity(context: ApiContext, token: string): Promise<Identity | undefined>;
-  /** Revokes the grant at the platform, where it can. */
-  revoke(context: ApiContext, app: AppCredentials, tokens: TokenSet): Promise<void>;
+  /** Revokes the grant where the platform has no revocation endpoint the dialect can describe (Meta). */
+  revoke?(context: ApiContext, app: AppCredentials, tokens: TokenSet): Promise<void>;
 }

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConnectorDefinition } from '../catalog/types';
 import { badRequest, notFound } from '../http/errors';
-import { authorizationUrl, newPkce, usesPkce } from '../oauth/engine';
+import { authorizationUrl, newPkce, revokeGrant, usesPkce } from '../oauth/engine';
 import { fromBundle } from '../oauth/tokens';
 import { families } from '../platforms';
 import { PlatformApiError } from '../platforms/api';
@@ -227,8 +227,14 @@ export async function deleteConnection(tenantId: string, id: string, log: (messa
       const bundle = await secretStore().get(tokenRef(tenantId, record.id), record.secretVersion);
       if (bundle) {
         const { app, config } = await resolveApp(tenantId, def, record.configId);
-        await families[def.family].revoke({ definition: def, config }, app, fromBundle(bundle));
-        revoked = true;
+        const tokens = fromBundle(bundle);
+        const { revoke } = families[def.family];
+        if (revoke) {
+          await revoke({ definition: def, config }, app, tokens);
+          revoked = true;
+        } else {
+          revoked = await revokeGrant(def, app, tokens);
+        }
       }
     } catch (err) {
       // Revocation is a courtesy to the user; a platform that refuses it must not keep the record alive.

@@ -18,6 +18,7 @@ const dialect = (scopes: string[]): OAuthDialect => ({
   clientIdParam: 'client_id',
   authorizeParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
   refresh: 'static',
+  revocation: { token: 'refresh', clientAuth: 'none' },
   // Google expires a refresh token that has not been used for six months.
   refreshTokenIdleDays: 180,
 });

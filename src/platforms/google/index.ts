@@ -1,5 +1,5 @@
 import { callApi } from '../api';
-import { field, platformRequest } from '../http';
+import { field } from '../http';
 import { PlatformFamilyModule } from '../family';
 import { googleApi } from './api';
 import { googleAppProbe } from './verify';
@@ -30,14 +30,5 @@ export const googleFamily: PlatformFamilyModule = {
     const names = field(res.body, 'resourceNames');
     const first = Array.isArray(names) ? String(names[0] ?? '') : '';
     return first ? { id: first.replace(/^customers\//, '') } : undefined;
-  },
-  revoke: async (context, _app, tokens) => {
-    const url = context.definition.endpoints.revoke;
-    if (!url) return;
-    await platformRequest({
-      method: 'POST',
-      url,
-      form: { token: tokens.refresh_token ?? tokens.access_token },
-    });
   },
 };

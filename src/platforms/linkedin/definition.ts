@@ -29,6 +29,7 @@ export const linkedinDefinitions: ConnectorDefinition[] = [
       clientAuth: 'body',
       clientIdParam: 'client_id',
       refresh: 'static',
+      revocation: { token: 'access', clientAuth: 'body' },
     },
     appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
     configSchema: configSchema(

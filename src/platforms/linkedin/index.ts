@@ -1,5 +1,5 @@
 import { callApi } from '../api';
-import { field, platformRequest } from '../http';
+import { field } from '../http';
 import { PlatformFamilyModule } from '../family';
 import { linkedinApi } from './api';
 import { linkedinAppProbe } from './verify';
@@ -16,14 +16,5 @@ export const linkedinFamily: PlatformFamilyModule = {
     return typeof sub === 'string'
       ? { id: sub, name: String(field(res.body, 'name') ?? '') || undefined }
       : undefined;
-  },
-  revoke: async (context, app, tokens) => {
-    const url = context.definition.endpoints.revoke;
-    if (!url) return;
-    await platformRequest({
-      method: 'POST',
-      url,
-      form: { client_id: app.clientId, client_secret: app.clientSecret, token: tokens.access_token },
-    });
   },
 };

@@ -26,6 +26,7 @@ export const tiktokDefinitions: ConnectorDefinition[] = [
       clientAuth: 'body',
       clientIdParam: 'client_key',
       refresh: 'rotating',
+      revocation: { token: 'access', clientAuth: 'body' },
     },
     appCredentialFields: { clientId: 'client_key', clientSecret: 'client_secret' },
     configSchema: configSchema(

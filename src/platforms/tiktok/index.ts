@@ -1,5 +1,5 @@
 import { callApi } from '../api';
-import { field, platformRequest } from '../http';
+import { field } from '../http';
 import { PlatformFamilyModule } from '../family';
 import { tiktokApi } from './api';
 import { tiktokAppProbe } from './verify';
@@ -18,14 +18,5 @@ export const tiktokFamily: PlatformFamilyModule = {
     return typeof openId === 'string'
       ? { id: openId, name: typeof name === 'string' ? name : undefined }
       : undefined;
-  },
-  revoke: async (context, app, tokens) => {
-    const url = context.definition.endpoints.revoke;
-    if (!url) return;
-    await platformRequest({
-      method: 'POST',
-      url,
-      form: { client_key: app.clientId, client_secret: app.clientSecret, token: tokens.access_token },
-    });
   },
 };

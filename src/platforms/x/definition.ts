@@ -28,6 +28,7 @@ export const xDefinitions: ConnectorDefinition[] = [
       clientAuth: 'basic',
       clientIdParam: 'client_id',
       refresh: 'rotating',
+      revocation: { token: 'refresh', clientAuth: 'basic', typeHint: true },
     },
     // OAuth 2.0 needs the client id and secret; the consumer key pair proves the app on verify.
     appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
