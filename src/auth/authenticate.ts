@@ -1,14 +1,17 @@
 // The auth middleware: a bearer token → a principal on the context, or 401/403/503.
 import { ApiError, unavailable } from '../http/errors';
 import { Middleware } from '../http/context';
-import { settings } from '../settings';
+import { AuthSettings, settings } from '../settings';
 import { Access, hasAccess } from './principal';
 import { IdentityProviderUnavailableError, InvalidTokenError, TokenValidator } from './tokenValidator';
 
-let validator: { key: string; instance: TokenValidator } | undefined;
+let validator: { auth: AuthSettings; instance: TokenValidator } | undefined;
 
 function currentValidator(): TokenValidator {
-  const { authority, audiences, allowedTenants } = settings().auth;
+  const auth = settings().auth;
+  // The settings object only changes when they are read again (start-up): its identity says the validator is current.
+  if (validator?.auth === auth) return validator.instance;
+  const { authority, audiences, allowedTenants } = auth;
   if (!authority) {
     throw unavailable(
       'Authentication is not configured: set AUTH_AUTHORITY (or AZURE_TENANT_ID) and AUTH_AUDIENCE.',
@@ -22,10 +25,7 @@ function currentValidator(): TokenValidator {
       code: 'auth_not_configured',
     });
   }
-  const key = JSON.stringify([authority, audiences, allowedTenants]);
-  if (validator?.key !== key) {
-    validator = { key, instance: new TokenValidator({ authority, audiences, allowedTenants }) };
-  }
+  validator = { auth, instance: new TokenValidator({ authority, audiences, allowedTenants }) };
   return validator.instance;
 }
 

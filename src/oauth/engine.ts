@@ -10,6 +10,7 @@ import {
   PlatformRequest,
   PlatformUnreachableError,
 } from '../platforms/http';
+import { redact } from '../http/redact';
 import { ClientRejectedError, GrantRevokedError, TokenEndpointError } from './errors';
 import { TokenSet } from './tokens';
 
@@ -103,7 +104,8 @@ function describeError(def: ConnectorDefinition, res: PlatformResponse): string 
       : typeof oauthError === 'string'
         ? `${oauthError}${typeof description === 'string' ? `: ${description}` : ''}`
         : `HTTP ${res.status}`;
-  return `${def.name} token endpoint: ${detail}`;
+  // The platform's words reach last_error, responses and logs: mask anything that looks like a credential.
+  return redact(`${def.name} token endpoint: ${detail}`);
 }
 
 /** Classifies a token endpoint's refusal; undefined when the answer is a success. */

@@ -1,6 +1,7 @@
 // Calls to a platform's API with a user's access token, and what their failures mean to the service.
 // Each family supplies its headers and its reading of error bodies; the rest is shared.
 import { ConnectorDefinition } from '../catalog/types';
+import { redact } from '../http/redact';
 import { PlatformRequest, PlatformResponse, platformRequest } from './http';
 
 export type FailureKind =
@@ -54,7 +55,8 @@ export async function callApi(
     headers: { ...dialect.headers(token, context), ...req.headers },
   });
   const failure = dialect.classify(res);
-  if (failure) throw new PlatformApiError(failure, res.status);
+  // Platform text goes on to responses, last_error and logs: mask anything in it that looks like a credential.
+  if (failure) throw new PlatformApiError({ ...failure, message: redact(failure.message) }, res.status);
   return res;
 }
 

@@ -1,6 +1,7 @@
 // What proving an app's credentials looks like for every family: the cheapest call that a wrong secret
 // fails, and how to read its answer. Each family module supplies a probe; this runs it.
 import { ConnectorDefinition } from '../catalog/types';
+import { redact } from '../http/redact';
 import { PlatformRequest, PlatformResponse, platformRequest } from './http';
 
 export type ProbeVerdict = { ok: true } | { ok: false; reason: string };
@@ -29,7 +30,7 @@ export async function runProbe(
 ): Promise<ProbeVerdict> {
   const res = await platformRequest({ timeoutMs: 10_000, ...probe.request(def, config, redirectUri) });
   const verdict = probe.verdict(res, config);
-  if (verdict) return verdict;
+  if (verdict) return verdict.ok ? verdict : { ok: false, reason: redact(verdict.reason) };
   throw new PlatformAnswerError(
     res.status,
     `${def.name} answered HTTP ${res.status} to the credential check.`,

@@ -1,7 +1,6 @@
 // Connector configurations: a tenant's app credentials for one platform. The record goes to Table Storage,
 // its secret fields to the secret store, in an order that never leaves a record without its secret.
 import { randomUUID } from 'node:crypto';
-import { findDefinition } from '../catalog/registry';
 import { secretFieldsOf } from '../catalog/schema';
 import { ConnectorDefinition } from '../catalog/types';
 import { validateConfig } from '../catalog/validation';
@@ -22,7 +21,7 @@ import {
   updateConfigurationRecord,
   Stored,
 } from '../stores/configurationStore';
-import { isRecordId } from './records';
+import { definitionOf, isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { isMaskEcho, maskedConfig } from './masking';
 
@@ -43,13 +42,6 @@ export interface ConfigurationView {
 }
 
 const refOf = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'config', id });
-
-export function definitionOf(type: unknown): ConnectorDefinition {
-  if (typeof type !== 'string') throw badRequest('connector_type is required: one of the catalog types.');
-  const def = findDefinition(type);
-  if (!def) throw badRequest(`Unknown connector_type '${type.slice(0, 64)}'.`);
-  return def;
-}
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {

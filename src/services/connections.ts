@@ -14,7 +14,7 @@ import { ConnectionRecord, connections } from '../stores/connectionStore';
 import { oauthStates } from '../stores/oauthStateStore';
 import { tablesSdk } from '../stores/tables';
 import { resolveApp } from './appCredentials';
-import { definitionOf, oauthRedirectUri } from './configurations';
+import { oauthRedirectUri } from './configurations';
 import {
   connectionView,
   findConnection,
@@ -24,7 +24,7 @@ import {
 } from './connectionRecords';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { lapsedStatus, platformFailure } from './platformErrors';
-import { isRecordId } from './records';
+import { definitionOf, isRecordId } from './records';
 import { freshToken } from './tokenLifecycle';
 
 export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'expired', 'revoked'] as const;

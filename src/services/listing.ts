@@ -1,7 +1,7 @@
 // List requests: filters by type and status, a page size and an opaque continuation token, the same way
 // for every kind of record.
-import { findDefinition } from '../catalog/registry';
 import { badRequest } from '../http/errors';
+import { definitionOf } from './records';
 
 export interface ListRequest {
   type?: string;
@@ -19,12 +19,7 @@ export interface ListParameters {
 }
 
 export function listParameters(request: ListRequest, statuses: readonly string[]): ListParameters {
-  let connectorType: string | undefined;
-  if (request.type) {
-    const def = findDefinition(request.type);
-    if (!def) throw badRequest(`Unknown connector type '${request.type.slice(0, 64)}'.`);
-    connectorType = def.type;
-  }
+  const connectorType = request.type ? definitionOf(request.type).type : undefined;
   if (request.status && !statuses.includes(request.status)) {
     throw badRequest(`status must be one of ${statuses.join(', ')}.`);
   }

@@ -10,7 +10,7 @@ import { ConnectionRecord } from '../stores/connectionStore';
 import { OAuthStateRecord, oauthStates, statePartition } from '../stores/oauthStateStore';
 import { EtagMismatchError } from '../stores/recordTable';
 import { resolveApp } from './appCredentials';
-import { definitionOf } from './configurations';
+import { definitionOf } from './records';
 import { findConnection, tokenRef, updateConnection } from './connectionRecords';
 import { stateKey, verifierRef } from './connections';
 

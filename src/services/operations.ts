@@ -6,7 +6,7 @@ import { ApiError, badRequest, conflict } from '../http/errors';
 import { familyOperations } from '../platforms/operationModules';
 import { Account, QueryPage } from '../platforms/operations';
 import { SessionRecord } from '../stores/sessionStore';
-import { definitionOf } from './configurations';
+import { definitionOf } from './records';
 import { loadConnection } from './connectionRecords';
 import { operationCall } from './operationCall';
 import { openSession, sessionState, updateSession } from './sessions';

@@ -1,6 +1,8 @@
-// What every kind of record shares in the services: the shape of its ids and the answer when writers keep
-// colliding on it.
-import { ApiError } from '../http/errors';
+// What every kind of record shares in the services: its connector type, the shape of its ids, and the
+// answer when writers keep colliding on it.
+import { findDefinition } from '../catalog/registry';
+import { ConnectorDefinition } from '../catalog/types';
+import { ApiError, badRequest } from '../http/errors';
 import { EtagMismatchError } from '../stores/recordTable';
 
 const RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,4 +22,12 @@ export async function whileContended<T>(what: string, work: () => Promise<T>): P
     }
     throw err;
   }
+}
+
+/** The definition of a connector type named by a client (case-insensitive); 400 for anything else. */
+export function definitionOf(type: unknown): ConnectorDefinition {
+  if (typeof type !== 'string') throw badRequest('connector_type is required: one of the catalog types.');
+  const def = findDefinition(type);
+  if (!def) throw badRequest(`Unknown connector_type '${type.slice(0, 64)}'.`);
+  return def;
 }

@@ -9,7 +9,7 @@ import { connections } from '../stores/connectionStore';
 import { oauthStates, statePartition } from '../stores/oauthStateStore';
 import { sessions } from '../stores/sessionStore';
 import { tablesSdk } from '../stores/tables';
-import { definitionOf } from './configurations';
+import { definitionOf } from './records';
 import { verifierRef } from './connections';
 import { counters } from './counters';
 import { freshToken, needsRenewal } from './tokenLifecycle';

@@ -11,7 +11,7 @@ import { secretStore } from '../secrets';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
 import { EtagMismatchError, Stored } from '../stores/recordTable';
 import { resolveApp } from './appCredentials';
-import { definitionOf } from './configurations';
+import { definitionOf } from './records';
 import { loadConnection, tokenRef, updateConnection } from './connectionRecords';
 import { counters } from './counters';
 import { lapsedStatus } from './platformErrors';
