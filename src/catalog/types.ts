@@ -55,6 +55,15 @@ export interface OAuthDialect {
   refreshTokenIdleDays?: number;
 }
 
+/** The cheapest call that names the account a token belongs to: a GET under the API base, and where in the answer. */
+export interface IdentityCall {
+  path: string;
+  query?: Record<string, string>;
+  /** Keys leading to the account id (array positions as strings: ['items', '0', 'id']). */
+  id: string[];
+  name?: string[];
+}
+
 export interface ConnectorDefinition {
   type: ConnectorType;
   family: PlatformFamily;
@@ -64,6 +73,8 @@ export interface ConnectorDefinition {
   capabilities: Capability[];
   endpoints: Endpoints;
   oauth: OAuthDialect;
+  /** The identity call, as data; absent when the family needs code for it (Google Ads). */
+  identity?: IdentityCall;
   /** The configuration fields that hold the app's client id and secret. */
   appCredentialFields: { clientId: string; clientSecret: string };
   /** JSON Schema (2020-12) of the configuration; secret fields carry writeOnly: true. */

@@ -9,8 +9,8 @@ export interface PlatformFamilyModule {
   appProbe: AppProbe;
   /** Headers and error reading of the API. */
   api: ApiDialect;
-  /** The account a token belongs to: the cheapest identity call (also the connection test). */
-  identity(context: ApiContext, token: string): Promise<Identity | undefined>;
+  /** The account a token belongs to, where the definition cannot say it as an IdentityCall (Google Ads). */
+  identity?(context: ApiContext, token: string): Promise<Identity | undefined>;
   /** Revokes the grant where the platform has no revocation endpoint the dialect can describe (Meta). */
   revoke?(context: ApiContext, app: AppCredentials, tokens: TokenSet): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { badRequest, notFound } from '../http/errors';
 import { authorizationUrl, newPkce, revokeGrant, usesPkce } from '../oauth/engine';
 import { fromBundle } from '../oauth/tokens';
 import { families } from '../platforms';
+import { identityOf } from '../platforms/identity';
 import { PlatformApiError } from '../platforms/api';
 import { PlatformUnreachableError } from '../platforms/http';
 import { secretStore } from '../secrets';
@@ -177,12 +178,12 @@ export async function testConnection(tenantId: string, id: string) {
     let fresh = await freshToken(tenantId, id, { anyStatus: true });
     const family = families[fresh.definition.family];
     try {
-      account = await family.identity(fresh.context, fresh.tokens.access_token);
+      account = await identityOf(family, fresh.context, fresh.tokens.access_token);
     } catch (err) {
       if (!(err instanceof PlatformApiError) || err.failure.kind !== 'token_invalid') throw err;
       // One renewal and one retry: the token may have died before its announced expiry.
       fresh = await freshToken(tenantId, id, { replacing: fresh.tokens.access_token, anyStatus: true });
-      account = await family.identity(fresh.context, fresh.tokens.access_token);
+      account = await identityOf(family, fresh.context, fresh.tokens.access_token);
     }
     ok = true;
   } catch (err) {

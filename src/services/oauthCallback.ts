@@ -5,6 +5,7 @@ import { exchangeCode } from '../oauth/engine';
 import { toBundle, TokenSet } from '../oauth/tokens';
 import { renewTokens } from '../oauth/engine';
 import { families } from '../platforms';
+import { identityOf } from '../platforms/identity';
 import { secretStore } from '../secrets';
 import { ConnectionRecord } from '../stores/connectionStore';
 import { OAuthStateRecord, oauthStates, statePartition } from '../stores/oauthStateStore';
@@ -97,12 +98,12 @@ export async function completeAuthorization(
         return shortLived;
       });
     }
-    account = await families[def.family]
-      .identity({ definition: def, config }, tokens.access_token)
-      .catch((err: unknown) => {
+    account = await identityOf(families[def.family], { definition: def, config }, tokens.access_token).catch(
+      (err: unknown) => {
         log(`identity call after authorization failed: ${err instanceof Error ? err.name : 'error'}`);
         return undefined;
-      });
+      },
+    );
   } catch (err) {
     const message = err instanceof Error ? err.message : 'unknown error';
     await markFailed(tenantId, connectionId, `The code exchange failed: ${message}`);

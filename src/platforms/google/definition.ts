@@ -86,6 +86,12 @@ export const googleDefinitions: ConnectorDefinition[] = [
       'https://www.googleapis.com/auth/yt-analytics.readonly',
       'https://www.googleapis.com/auth/youtube.force-ssl',
     ]),
+    identity: {
+      path: '/channels',
+      query: { part: 'snippet', mine: 'true' },
+      id: ['items', '0', 'id'],
+      name: ['items', '0', 'snippet', 'title'],
+    },
     appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
     configSchema: configSchema(
       'YouTube connector configuration',

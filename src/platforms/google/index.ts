@@ -7,22 +7,9 @@ import { googleAppProbe } from './verify';
 export const googleFamily: PlatformFamilyModule = {
   appProbe: googleAppProbe,
   api: googleApi,
+  // Google Ads has no "me": the first accessible customer stands for the account.
   identity: async (context, token) => {
     const { definition } = context;
-    if (definition.type === 'youtube') {
-      const res = await callApi(googleApi, context, token, {
-        method: 'GET',
-        url: `${definition.endpoints.api}/channels`,
-        query: { part: 'snippet', mine: 'true' },
-      });
-      const items = field(res.body, 'items');
-      const first = Array.isArray(items) ? items[0] : undefined;
-      const id = field(first, 'id');
-      return typeof id === 'string'
-        ? { id, name: String(field(first, 'snippet', 'title') ?? '') || undefined }
-        : undefined;
-    }
-    // Google Ads has no "me": the first accessible customer stands for the account.
     const res = await callApi(googleApi, context, token, {
       method: 'GET',
       url: `${definition.endpoints.api}/customers:listAccessibleCustomers`,

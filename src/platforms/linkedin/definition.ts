@@ -31,6 +31,7 @@ export const linkedinDefinitions: ConnectorDefinition[] = [
       refresh: 'static',
       revocation: { token: 'access', clientAuth: 'body' },
     },
+    identity: { path: '/v2/userinfo', id: ['sub'], name: ['name'] },
     appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
     configSchema: configSchema(
       'LinkedIn connector configuration',

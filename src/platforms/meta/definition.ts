@@ -2,7 +2,7 @@
 // three connector types: comma-separated scopes, the code exchange in the query string, and no refresh
 // token (a long-lived token through fb_exchange_token instead).
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
-import { ConnectorDefinition, OAuthDialect } from '../../catalog/types';
+import { ConnectorDefinition, IdentityCall, OAuthDialect } from '../../catalog/types';
 import { metaExecute, metaQuerySchema } from './schemas';
 
 export const META_GRAPH_VERSION = 'v25.0';
@@ -21,6 +21,8 @@ const dialect = (scopes: string[]): OAuthDialect => ({
   clientIdParam: 'client_id',
   refresh: 'exchange',
 });
+
+const META_IDENTITY: IdentityCall = { path: '/me', query: { fields: 'id,name' }, id: ['id'], name: ['name'] };
 
 const appId = idField('App ID', DIGITS(32), 'The Meta app id (digits).');
 const appSecret = secretField('App secret', 256);
@@ -46,6 +48,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
       'instagram_manage_insights',
       'instagram_content_publish',
     ]),
+    identity: META_IDENTITY,
     appCredentialFields: { clientId: 'app_id', clientSecret: 'app_secret' },
     configSchema: configSchema(
       'Meta connector configuration',
@@ -68,6 +71,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
     capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
     endpoints,
     oauth: dialect(['pages_show_list', 'pages_read_engagement', 'pages_manage_posts', 'read_insights']),
+    identity: META_IDENTITY,
     appCredentialFields: { clientId: 'app_id', clientSecret: 'app_secret' },
     configSchema: configSchema(
       'Facebook connector configuration',
@@ -98,6 +102,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
       'pages_show_list',
       'pages_read_engagement',
     ]),
+    identity: META_IDENTITY,
     appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
     configSchema: configSchema(
       'Instagram connector configuration',

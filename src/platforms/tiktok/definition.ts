@@ -28,6 +28,12 @@ export const tiktokDefinitions: ConnectorDefinition[] = [
       refresh: 'rotating',
       revocation: { token: 'access', clientAuth: 'body' },
     },
+    identity: {
+      path: '/user/info/',
+      query: { fields: 'open_id,union_id,avatar_url,display_name' },
+      id: ['data', 'user', 'open_id'],
+      name: ['data', 'user', 'display_name'],
+    },
     appCredentialFields: { clientId: 'client_key', clientSecret: 'client_secret' },
     configSchema: configSchema(
       'TikTok connector configuration',

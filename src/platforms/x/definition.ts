@@ -31,6 +31,7 @@ export const xDefinitions: ConnectorDefinition[] = [
       revocation: { token: 'refresh', clientAuth: 'basic', typeHint: true },
     },
     // OAuth 2.0 needs the client id and secret; the consumer key pair proves the app on verify.
+    identity: { path: '/users/me', id: ['data', 'id'], name: ['data', 'username'] },
     appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
     configSchema: configSchema(
       'X (Twitter) connector configuration',
