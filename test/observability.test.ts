@@ -256,9 +256,16 @@ describe('through the local host', () => {
       since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 
-    // Let a sweep run (every second here) so its log line is in the output.
-    const deadline = Date.now() + 5000;
-    while (!host.output().includes('"event":"sweep"') && Date.now() < deadline) {
+    // Wait for a sweep that starts after the traffic above (a sweep line written earlier carries older
+    // counters): the first sweep line written after this point is one whose run began after it.
+    const sweepLines = () =>
+      host
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"event":"sweep"')).length;
+    const sweepsSoFar = sweepLines();
+    const deadline = Date.now() + 20000;
+    while (sweepLines() < sweepsSoFar + 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
     await host.stop();
@@ -315,7 +322,9 @@ describe('through the local host', () => {
   });
 
   it("the sweep's line carries the counters", () => {
-    const sweep = jsonLines(output).find((l) => l.event === 'sweep');
+    const sweep = jsonLines(output)
+      .filter((l) => l.event === 'sweep')
+      .pop();
     expect(sweep).toBeDefined();
     expect(sweep?.counters).toEqual({
       refreshes: 1,
