@@ -118,6 +118,10 @@ describe('the same report body against the fake’s figures', () => {
       });
       expect(Number.isInteger(row.impressions)).toBe(true);
     }
+    // Insights go to the Marketing API version (CONNECTOR_META_ADS_API_VERSION), not the Graph one.
+    const insights = meta.stats.requests.filter((r) => r.path.endsWith('/insights'));
+    expect(insights.length).toBeGreaterThan(0);
+    expect(insights.every((r) => !r.path.startsWith(`/${meta.version}/`))).toBe(true);
   });
 
   it('says restatable_from: Meta may change the last 28 days', async () => {

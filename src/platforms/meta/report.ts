@@ -140,7 +140,8 @@ function insightsParams(plan: ReportPlan, slice: ReportSlice): Record<string, st
   };
 }
 
-const api = (call: OperationCall) => call.definition.endpoints.api;
+// Marketing API calls go to its own version (CONNECTOR_META_ADS_API_VERSION), whatever the Graph version.
+const api = (call: OperationCall) => call.definition.endpoints.ads ?? call.definition.endpoints.api;
 const asAdAccount = (id: string) => (id.startsWith('act_') ? id : `act_${id}`);
 
 async function account(call: OperationCall, accountId: string | undefined) {
