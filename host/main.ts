@@ -4,6 +4,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LogLevel } from '@azure/functions';
 import { resetSettings, settings } from '../src/settings';
+import { settingProblems } from '../src/settingsCheck';
 import { startAzurite, EmbeddedAzurite } from './azurite';
 import { DEV_AUDIENCE, devIssuer } from './devIssuer';
 import { startLocalHost } from './server';
@@ -129,11 +130,22 @@ function log(level: LogLevel, fn: string, invocationId: string, message: string)
   (level === 'error' || level === 'critical' ? stderr : stdout).write(line);
 }
 
+/** Thrown for settings that cannot work: the start stops with this message and exit code 2. */
+class SettingsError extends Error {}
+
 async function main(): Promise<void> {
   const env = process.env;
+  const problems = settingProblems(env);
+  if (problems.length > 0) {
+    throw new SettingsError(
+      `the settings are not usable:\n${problems.map((p) => `  ${p.setting} ${p.problem}`).join('\n')}`,
+    );
+  }
   const dataDir = resolve(env.DATA_DIR || join(root, '.data'));
   env.DATA_DIR = dataDir;
-  const port = Number(env.PORT ?? 7071);
+  const port = Number(env.PORT || 7071);
+  // Loopback unless told otherwise: the development issuer mints tokens for anyone who can reach it.
+  const bindTo = env.HOST?.trim() || '127.0.0.1';
 
   let azurite: EmbeddedAzurite | undefined;
   let storage: string;
@@ -155,6 +167,7 @@ async function main(): Promise<void> {
   const issuer = useDevIssuer ? devIssuer(dataDir) : undefined;
   const host = await startLocalHost({
     port,
+    host: bindTo,
     routePrefix: routePrefix(),
     functions: routes.httpFunctions,
     timers: routes.functions.filter((f) => f.kind === 'timer'),
@@ -177,7 +190,7 @@ async function main(): Promise<void> {
     ? `LOCAL DEVELOPMENT ISSUER ${s.auth.authority} (npm run token)`
     : `${s.auth.authority} (audience ${s.auth.audiences.join(', ') || 'NOT SET'})`;
   console.log(
-    `Supertrack Connectors listening on http://localhost:${host.port}/${routePrefix()} — storage: ${storage}; secrets: ${secrets}; issuer: ${issuerText}`,
+    `Supertrack Connectors listening on http://localhost:${host.port}/${routePrefix()} (bound to ${bindTo}) — storage: ${storage}; secrets: ${secrets}; issuer: ${issuerText}`,
   );
   if (useDevIssuer) {
     console.warn(
@@ -202,5 +215,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(`The local host could not start: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  process.exit(err instanceof SettingsError ? 2 : 1);
 });

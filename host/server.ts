@@ -20,6 +20,8 @@ export type SideRoute = (req: IncomingMessage, res: ServerResponse, body: Buffer
 
 export interface LocalHostOptions {
   port: number;
+  /** The interface to listen on; 127.0.0.1 when not given. */
+  host?: string;
   routePrefix: string;
   functions: readonly HttpFunctionDeclaration[];
   timers?: readonly TimerFunctionDeclaration[];
@@ -220,7 +222,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, resolve);
+    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
   });
 
   const timers = (options.timers ?? []).map((t) =>

@@ -4,18 +4,23 @@
 // click through a whole OAuth flow without any platform account. Ctrl-C or SIGTERM stops everything.
 //
 // Settings: PORT (the host, default 7071; 0 picks a free port), SANDBOX_FAKES_BASE_PORT (the first of five
-// consecutive fake ports, default 7101; 0 picks free ports), SANDBOX_DATA_DIR (default .data/sandbox).
+// consecutive fake ports, default 7101; 0 picks free ports), SANDBOX_DATA_DIR (default .data/sandbox, where
+// the host's data and the fakes' tokens and grants stay between runs).
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AllFakes, startAllFakes, XFake } from '../test/fakes';
-import { FakeConnectorType } from '../test/fakes/types';
+import { FakeConnectorType, PlatformFake } from '../test/fakes/types';
+import { SANDBOX_GUIDE } from './sandboxGuide';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DEFAULT_PORT = 7071;
 const DEFAULT_FAKES_BASE_PORT = 7101;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** How often the fakes' tokens and grants are written to the data folder (and once more on stop). */
+const SAVE_EVERY_MS = 2_000;
 
 export interface SandboxApp {
   type: FakeConnectorType;
@@ -124,6 +129,46 @@ function registerApps(all: AllFakes): void {
   }
 }
 
+/**
+ * The fakes remember the tokens and grants they issued in `fakes.json` beside the host's data, so a
+ * restarted sandbox keeps every saved connection working (the platform side of a connection outlives a
+ * restart, as a real platform's does). Written atomically, readable by the owner only: it holds tokens.
+ */
+class FakeStateFile {
+  private readonly file: string;
+  private last = '';
+
+  constructor(
+    dataDir: string,
+    private readonly fakes: readonly PlatformFake[],
+  ) {
+    this.file = join(dataDir, 'fakes.json');
+  }
+
+  private key(fake: PlatformFake): string {
+    return fake.types.join(',');
+  }
+
+  load(): boolean {
+    if (!existsSync(this.file)) return false;
+    const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>;
+    for (const fake of this.fakes) {
+      const state = saved[this.key(fake)];
+      if (state) fake.loadState(state);
+    }
+    return true;
+  }
+
+  save(): void {
+    const text = JSON.stringify(Object.fromEntries(this.fakes.map((f) => [this.key(f), f.saveState()])));
+    if (text === this.last) return;
+    mkdirSync(resolve(this.file, '..'), { recursive: true });
+    writeFileSync(`${this.file}.tmp`, text, { mode: 0o600 });
+    renameSync(`${this.file}.tmp`, this.file);
+    this.last = text;
+  }
+}
+
 function hostEnv(all: AllFakes, port: number, dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
@@ -142,7 +187,23 @@ function hostEnv(all: AllFakes, port: number, dataDir: string): NodeJS.ProcessEn
   return env;
 }
 
-function guide(all: AllFakes, hostUrl: string, dataDir: string): string {
+/** Per connector type: the account, query, next_page and execute bodies of SANDBOX_GUIDE. */
+function typeLines(typeWidth: number): string[] {
+  return SANDBOX_APPS.flatMap(({ type }) => {
+    const entry = SANDBOX_GUIDE[type];
+    const pad = ' '.repeat(typeWidth);
+    return [
+      ...(entry.account_id
+        ? [`    ${type.padEnd(typeWidth)}  account   ${JSON.stringify({ account_id: entry.account_id })}`]
+        : []),
+      `    ${(entry.account_id ? '' : type).padEnd(typeWidth)}  query     ${JSON.stringify({ query: entry.query })}`,
+      `    ${pad}  message   {"type":"next_page"}   ${entry.nextPage === 'rows' ? '→ the next rows' : '→ 409 no_next_page (this report comes in one answer)'}`,
+      `    ${pad}  execute   ${JSON.stringify(entry.execute)}`,
+    ];
+  });
+}
+
+function guide(all: AllFakes, hostUrl: string, dataDir: string, restored: boolean): string {
   const api = `${hostUrl}/api`;
   const port = new URL(hostUrl).port;
   const token =
@@ -150,11 +211,12 @@ function guide(all: AllFakes, hostUrl: string, dataDir: string): string {
   const typeWidth = Math.max(...SANDBOX_APPS.map((a) => a.type.length));
   const fakeLines = all.fakes.map((f) => `    ${f.types.join(', ').padEnd(28)} ${f.url}`);
   const appLines = SANDBOX_APPS.map((a) => `    ${a.type.padEnd(typeWidth)}  ${JSON.stringify(a.config)}`);
+  const json = "-H 'Content-Type: application/json'";
   return [
     '',
     '=== Supertrack Connectors sandbox ===',
     `  API             ${api}`,
-    `  Data            ${dataDir}`,
+    `  Data            ${dataDir}${restored ? ' (connections and the fakes’ grants from the last run kept)' : ''}`,
     `  Tokens          local development issuer: ${token}`,
     '  Platform fakes  (each shows an Allow / Deny consent page)',
     ...fakeLines,
@@ -166,10 +228,15 @@ function guide(all: AllFakes, hostUrl: string, dataDir: string): string {
     `    API=${api}`,
     `    curl -s -X POST $API/v1/connectors/oauth -H "Authorization: Bearer $TOKEN" \\`,
     `      -H 'Content-Type: application/json' -d '{"connector_type":"tiktok"}'`,
-    "    # Open data.authorization_url in a browser, click Allow on the fake platform's page and land on",
-    '    # the callback page. Then, with data.id as <id>:',
+    "    # Open data.authorization_url in a browser and click Allow on the fake platform's page (or, in the",
+    '    # terminal: curl -s "$(curl -s -o /dev/null -w \'%{redirect_url}\' "<authorization_url>&fake_consent=allow")").',
+    '    # Then, with data.id as <id>:',
     '    curl -s $API/v1/connectors/oauth/<id> -H "Authorization: Bearer $TOKEN"          # status: active',
     '    curl -s -X POST $API/v1/connectors/oauth/<id>/test -H "Authorization: Bearer $TOKEN"  # data.ok: true',
+    '  Operations, per connector type (seeded ids; POST each body to $OPS/<what>, OPS=$API/v1/connectors/operations/<id>;',
+    '  send back the X-Session-Id of the first answer, metadata.session_id, so next_page continues that query):',
+    `    curl -s -X POST $OPS/query -H "Authorization: Bearer $TOKEN" -H "X-Session-Id: <session_id>" ${json} -d '<body>'`,
+    ...typeLines(typeWidth),
     '  Ctrl-C stops the host and the fakes.',
     '',
   ].join('\n');
@@ -205,6 +272,9 @@ async function main(): Promise<void> {
   }
   const all = await startAllFakes({ interactiveConsent: true, basePort: fakesBasePort });
   registerApps(all);
+  const fakeState = new FakeStateFile(dataDir, all.fakes);
+  const restored = fakeState.load();
+  const saver = setInterval(() => fakeState.save(), SAVE_EVERY_MS);
 
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'host', 'main.js')], {
     env: hostEnv(all, port, dataDir),
@@ -220,7 +290,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`Sandbox: ${reason}; stopping the host and the fakes.`);
+    clearInterval(saver);
     await stopChild(child);
+    fakeState.save();
     await all.close();
     process.exit(code);
   };
@@ -248,7 +320,7 @@ async function main(): Promise<void> {
     ready = true;
     seen = '';
     clearTimeout(startTimer);
-    process.stdout.write(guide(all, m[1], dataDir));
+    process.stdout.write(guide(all, m[1], dataDir, restored));
     process.stdout.write(`Sandbox ready: API ${m[1]}/api (host pid ${child.pid})\n`);
   });
 }

@@ -1,12 +1,14 @@
-// `npm run sandbox` as a person uses it: the built script (dist/scripts/sandbox.js) as a real process, a
-// token from its development issuer, and for every connector type a connection clicked through the fake's
-// consent page (Allow) to the callback, then tested; SIGTERM stops it and leaves no process behind.
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run sandbox` as a person uses it: the npm script as a real process, a token from its development
+// issuer, and for every connector type a connection clicked through the fake's consent page (Allow) to the
+// callback, then tested, then the guide's operations with the seeded ids; SIGTERM to npm stops it and leaves
+// no process behind; started again on the same data, every connection still works.
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { SANDBOX_APPS } from '../scripts/sandbox';
+import { SANDBOX_GUIDE } from '../scripts/sandboxGuide';
 import { findDefinition } from '../src/catalog/registry';
 import { Api, apiClient } from './support/api';
 
@@ -18,6 +20,8 @@ let dataDir: string;
 let hostUrl: string;
 let hostPid: number;
 let api: Api;
+/** The connection made for each type, kept for the restart. */
+const connected = new Map<string, string>();
 
 function waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
   return new Promise((resolveMatch, reject) => {
@@ -59,9 +63,11 @@ function allowHref(html: string): string {
   return m[1].replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 }
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'st-sandbox-'));
-  child = spawn(process.execPath, [join(ROOT, 'dist/scripts/sandbox.js')], {
+/** Starts `npm run sandbox` as a person does (the npm script, so SIGTERM reaches it through npm). */
+async function startSandbox(): Promise<void> {
+  output = '';
+  child = spawn('npm', ['run', 'sandbox'], {
+    cwd: ROOT,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -74,14 +80,26 @@ beforeAll(async () => {
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const ready = await waitFor(/Sandbox ready: API (http:\/\/localhost:\d+)\/api \(host pid (\d+)\)/, 60000);
+  const ready = await waitFor(/Sandbox ready: API (http:\/\/localhost:\d+)\/api \(host pid (\d+)\)/, 100000);
   hostUrl = ready[1].replace('localhost', '127.0.0.1');
   hostPid = Number(ready[2]);
   const minted = await fetch(`${hostUrl}/.dev-issuer/token`, { method: 'POST' });
   expect(minted.status).toBe(200);
   const { access_token: token } = (await minted.json()) as { access_token: string };
   api = apiClient(`${hostUrl}/api`, token);
-}, 90000);
+}
+
+/** SIGTERM to npm: the sandbox, its host and its fakes stop; resolves with npm's exit code. */
+function stopSandbox(): Promise<number | null> {
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'st-sandbox-'));
+  await startSandbox();
+}, 120000);
 
 afterAll(() => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -142,20 +160,111 @@ describe('npm run sandbox', () => {
       const tested = await api('POST', `/v1/connectors/oauth/${id}/test`);
       expect(tested.status).toBe(200);
       expect(tested.body.data.ok).toBe(true);
+      connected.set(type, id);
+
+      // Reloading the success page (its code and state are spent) does not send the person back to start.
+      const reloaded = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'text/html' } });
+      expect(reloaded.status).toBe(400);
+      const text = await reloaded.text();
+      expect(text).toMatch(/already set up/);
+      expect(text).not.toMatch(/start (the connection )?again|start over/i);
     },
   );
 
-  it('SIGTERM stops the host and the fakes, exits 0 and leaves no process', async () => {
+  it.each(SANDBOX_APPS.map((a) => a.type))(
+    '%s: the guide’s account, query (rows), next_page and execute work with the seeded ids',
+    async (type) => {
+      const id = connected.get(type);
+      if (!id) throw new Error(`no ${type} connection`);
+      const guide = SANDBOX_GUIDE[type];
+      const ops = (what: string) => `/v1/connectors/operations/${id}/${what}`;
+      const opened = await api('GET', ops('metadata'));
+      expect(opened.status).toBe(200);
+      const session = { 'x-session-id': opened.body.metadata.session_id as string };
+      if (guide.account_id) {
+        const account = await api('POST', ops('account'), {
+          body: { account_id: guide.account_id },
+          headers: session,
+        });
+        expect({ status: account.status, body: account.body }).toEqual(
+          expect.objectContaining({ status: 200 }),
+        );
+      }
+      const query = await api('POST', ops('query'), { body: { query: guide.query }, headers: session });
+      expect({ status: query.status, error: query.body.error }).toEqual({ status: 200, error: undefined });
+      expect(query.body.data.rows.length).toBeGreaterThan(0);
+      const next = await api('POST', ops('message'), { body: { type: 'next_page' }, headers: session });
+      if (guide.nextPage === 'rows') {
+        expect({ status: next.status, error: next.body.error }).toEqual({ status: 200, error: undefined });
+        expect(next.body.data.rows.length).toBeGreaterThan(0);
+      } else {
+        expect(next.status).toBe(409);
+        expect(next.body.code).toBe('no_next_page');
+      }
+      const executed = await api('POST', ops('execute'), { body: guide.execute, headers: session });
+      expect({ status: executed.status, error: executed.body.error }).toEqual({
+        status: 200,
+        error: undefined,
+      });
+    },
+  );
+
+  it('prints the guide of every type with its seeded ids', () => {
+    for (const app of SANDBOX_APPS) {
+      const guide = SANDBOX_GUIDE[app.type];
+      expect(output).toContain(JSON.stringify({ query: guide.query }));
+      expect(output).toContain(JSON.stringify(guide.execute));
+    }
+  });
+
+  it('the README walk-through runs as written (only the port is this sandbox’s)', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- walk-through[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    if (!block) throw new Error('no walk-through block in README.md');
+    const port = new URL(hostUrl).port;
+    const script = block.replace(/http:\/\/localhost:7071/g, `http://localhost:${port}`);
+    const out = await new Promise<string>((resolveRun, reject) => {
+      execFile(
+        'bash',
+        ['-c', script],
+        { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: port }, timeout: 120000 },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}\n${stdout}`)) : resolveRun(stdout),
+      );
+    });
+    expect(out).toContain('<h1>Connected</h1>');
+    expect(out).toMatch(/"app_secret":"sand\*+cret"/);
+    expect(out).toMatch(/"status":"active"/);
+    expect(out).toMatch(/"ok":true/);
+    expect(out).toMatch(/"rows":\[\{"campaign_name":"[^"]+"/);
+    expect(out).toMatch(/"next_cursor":"cur_/);
+    expect(out).not.toMatch(/"success":false/);
+  }, 150000);
+
+  it('SIGTERM to npm stops the host and the fakes, exits 0 and leaves no process', async () => {
     const fakeUrls = [...output.matchAll(/^ {4}[a-z_, ]+ +(http:\/\/127\.0\.0\.1:\d+)$/gm)].map((m) => m[1]);
     expect(fakeUrls).toHaveLength(5);
     expect(alive(hostPid)).toBe(true);
-    const exited = new Promise<number | null>((resolveExit) =>
-      child.once('exit', (code) => resolveExit(code)),
-    );
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopSandbox()).toBe(0);
     expect(alive(hostPid)).toBe(false);
     expect(await answers(`${hostUrl}/api/health`)).toBe(false);
     for (const url of fakeUrls) expect(await answers(url)).toBe(false);
-  }, 15000);
+  }, 30000);
+
+  it('a restarted sandbox keeps every saved connection working (the fakes remember their grants)', async () => {
+    await startSandbox();
+    expect(output).toMatch(/fakes’ grants from the last run kept/);
+    for (const [type, id] of connected) {
+      const tested = await api('POST', `/v1/connectors/oauth/${id}/test`);
+      expect({ type, status: tested.status, ok: tested.body.data?.ok }).toEqual({
+        type,
+        status: 200,
+        ok: true,
+      });
+      // A renewal needs the refresh token the fake issued before the restart.
+      const refreshed = await api('POST', `/v1/connectors/oauth/${id}/refresh`);
+      expect({ type, status: refreshed.status }).toEqual({ type, status: 200 });
+    }
+    expect(await stopSandbox()).toBe(0);
+  }, 150000);
 });

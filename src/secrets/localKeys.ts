@@ -32,7 +32,8 @@ export interface LocalKeyRing {
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
-function parseKey(base64: string, setting: string): LocalKey {
+/** One key from its base64 text; a malformed one names `setting`, never the value. */
+export function parseLocalKey(base64: string, setting: string): LocalKey {
   const text = base64.trim();
   const key = Buffer.from(text, 'base64');
   if (!BASE64.test(text) || key.length !== 32) {
@@ -47,7 +48,7 @@ export function loadKeyRing(env: NodeJS.ProcessEnv, dataDir: string): LocalKeyRi
   let current: LocalKey;
   let source: string;
   if (env.LOCAL_SECRETS_KEY) {
-    current = parseKey(env.LOCAL_SECRETS_KEY, 'LOCAL_SECRETS_KEY');
+    current = parseLocalKey(env.LOCAL_SECRETS_KEY, 'LOCAL_SECRETS_KEY');
     source = 'LOCAL_SECRETS_KEY';
   } else if (env.WEBSITE_INSTANCE_ID) {
     // In Azure the app folder is read-only and shared by no one: a generated key would be lost or refused.
@@ -61,13 +62,13 @@ export function loadKeyRing(env: NodeJS.ProcessEnv, dataDir: string): LocalKeyRi
       mkdirSync(dataDir, { recursive: true });
       writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
     }
-    current = parseKey(readFileSync(file, 'utf8'), file);
+    current = parseLocalKey(readFileSync(file, 'utf8'), file);
     source = file;
   }
   const previous = (env.LOCAL_SECRETS_PREVIOUS_KEYS ?? '')
     .split(',')
     .filter((k) => k.trim())
-    .map((k) => parseKey(k, 'LOCAL_SECRETS_PREVIOUS_KEYS'));
+    .map((k) => parseLocalKey(k, 'LOCAL_SECRETS_PREVIOUS_KEYS'));
   const byId = new Map([...previous, current].map((k) => [k.id, k]));
   return { current, byId, source };
 }

@@ -22,7 +22,10 @@ export type CallbackOutcome =
 const invalidState = () =>
   new ApiError(
     400,
-    'This authorization link is unknown, expired or already used; start the connection again.',
+    // Also what a reload of the success page meets (its code and state are spent): it must not send a
+    // person who has just connected to start over.
+    'This authorization link is unknown, expired or already used, so nothing changed. If you have just ' +
+      'authorized this connection, it is already set up.',
     {
       code: 'invalid_state',
     },

@@ -11,6 +11,7 @@ import {
   startFakeServer,
   TokenBook,
 } from './http';
+import { FakeSnapshot, PersistentPart, restoreInto, snapshotOf } from './persistence';
 import { FakeApp, FakeConnectorType, FakeFault, PlatformFake } from './types';
 
 /** The options every fake's start() takes besides its own. */
@@ -64,6 +65,19 @@ export abstract class PlatformFakeBase implements PlatformFake {
     await this.server?.close();
   }
 
+  saveState(): string {
+    return JSON.stringify(snapshotOf(this.persistentParts()));
+  }
+
+  loadState(text: string): void {
+    restoreInto(this.persistentParts(), JSON.parse(text) as FakeSnapshot);
+  }
+
+  /** What decides whether a token this fake issued is still good (see saveState). */
+  protected persistentParts(): Record<string, PersistentPart> {
+    return {};
+  }
+
   /** Starts the server (port 0 unless given): every request is logged in stats.requests, then routed. */
   protected async listen(port?: number): Promise<this> {
     this.server = await startFakeServer((req) => {
@@ -98,5 +112,9 @@ export abstract class TokenPairFakeBase<G> extends PlatformFakeBase {
 
   revokeAllGrants(): void {
     this.refreshTokens.revokeAll();
+  }
+
+  protected override persistentParts(): Record<string, PersistentPart> {
+    return { accessTokens: this.accessTokens, refreshTokens: this.refreshTokens };
   }
 }

@@ -27,6 +27,7 @@ import {
   seededInt,
   withQuery,
 } from './http';
+import { PersistentPart } from './persistence';
 import { TokenPairFakeBase } from './base';
 import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
@@ -383,6 +384,10 @@ export class GoogleFake extends TokenPairFakeBase<string> {
       adGroups: c.adGroups.map((g) => ({ ...g })),
     }));
     this.videos = GOOGLE_SEED.videos.map((v) => ({ ...v, tags: v.tags ? [...v.tags] : undefined }));
+  }
+
+  protected override persistentParts(): Record<string, PersistentPart> {
+    return { ...super.persistentParts(), grants: this.grants };
   }
 
   static async start(options: GoogleFakeOptions = {}): Promise<GoogleFake> {

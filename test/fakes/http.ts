@@ -205,9 +205,15 @@ export class CodeBook<G> {
 
 export type TokenLookup<G> = { state: 'valid' | 'expired' | 'revoked'; grant: G } | { state: 'unknown' };
 
+export interface TokenEntry<G> {
+  grant: G;
+  expiresAt?: number;
+  revoked: boolean;
+}
+
 /** Issued tokens of one kind (access or refresh), each with the grant it stands for. */
 export class TokenBook<G> {
-  private readonly tokens = new Map<string, { grant: G; expiresAt?: number; revoked: boolean }>();
+  private readonly tokens = new Map<string, TokenEntry<G>>();
 
   constructor(private readonly clock: Clock = Date.now) {}
 
@@ -251,6 +257,16 @@ export class TokenBook<G> {
   expireAll(): void {
     const now = this.clock();
     for (const entry of this.tokens.values()) entry.expiresAt = Math.min(entry.expiresAt ?? now, now);
+  }
+
+  /** Every token with its entry, to save the book (the sandbox keeps its fakes' tokens across restarts). */
+  entries(): Array<[string, TokenEntry<G>]> {
+    return [...this.tokens];
+  }
+
+  /** Puts back a token saved with entries(). */
+  restore(token: string, entry: TokenEntry<G>): void {
+    this.tokens.set(token, entry);
   }
 }
 

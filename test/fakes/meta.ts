@@ -29,6 +29,7 @@ import {
   TokenBook,
   withQuery,
 } from './http';
+import { PersistentPart } from './persistence';
 import { PlatformFakeBase } from './base';
 import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
@@ -480,6 +481,10 @@ export class MetaFake extends PlatformFakeBase {
     this.codes = new CodeBook(CODE_TTL_SECONDS, this.clock);
     this.tokens = new TokenBook(this.clock);
     this.usage = new RateWindows(3600, this.clock);
+  }
+
+  protected override persistentParts(): Record<string, PersistentPart> {
+    return { tokens: this.tokens, appTokens: this.appTokens, deauthorized: this.deauthorized };
   }
 
   static async start(options: MetaFakeOptions = {}): Promise<MetaFake> {

@@ -56,5 +56,9 @@ export interface PlatformFake {
   /** The next API request whose path matches (any API request when no pattern) answers with the fault. */
   failNext(fault: FakeFault, pathPattern?: RegExp): void;
   readonly stats: FakeStats;
+  /** The tokens and grants issued so far, as JSON (the sandbox keeps them across restarts). */
+  saveState(): string;
+  /** Puts back what saveState() gave, into a fake just started. */
+  loadState(state: string): void;
   close(): Promise<void>;
 }

@@ -19,6 +19,7 @@ import {
   redirectUriAllowed,
   withQuery,
 } from './http';
+import { PersistentPart } from './persistence';
 import { TokenPairFakeBase } from './base';
 import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
@@ -382,6 +383,10 @@ export class XFake extends TokenPairFakeBase<XGrant> {
     super(options);
     this.codes = new CodeBook(options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, this.clock);
     this.limits = new RateWindows(RATE_WINDOW_SECONDS, this.clock);
+  }
+
+  protected override persistentParts(): Record<string, PersistentPart> {
+    return { ...super.persistentParts(), appTokens: this.appTokens };
   }
 
   static async start(options: XFakeOptions = {}): Promise<XFake> {
