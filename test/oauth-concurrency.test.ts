@@ -77,7 +77,7 @@ it('50 concurrent requests over two instances on an expired token: one refresh, 
   expect(results.every((r) => r.body.data.ok === true)).toBe(true);
   expect(tiktok.stats.refreshes - before).toBe(1);
   expect((await apis[0]('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
-});
+}, 120000);
 
 it('a state past its lifetime answers 400 and the connection stays pending', async () => {
   const created = await apis[0]('POST', '/v1/connectors/oauth', { body: { connector_type: 'tiktok' } });
@@ -88,4 +88,4 @@ it('a state past its lifetime answers 400 and the connection stays pending', asy
   expect((await apis[1]('GET', `/v1/connectors/oauth/${created.body.data.id}`)).body.data.status).toBe(
     'pending',
   );
-});
+}, 120000);
