@@ -38,6 +38,11 @@ export class RecordTable<R> {
     return result.etag ?? '';
   }
 
+  /** Writes the record whatever is there (for rows no reader depends on under an ETag: index entries). */
+  async upsert(record: R): Promise<void> {
+    await (await this.client()).upsertEntity(this.codec.toEntity(record), 'Replace');
+  }
+
   async read(partitionKey: string, rowKey: string): Promise<Stored<R> | undefined> {
     try {
       const entity = await (
