@@ -25,9 +25,11 @@ import { runBounded } from './workPool';
 /** Due entries read per page; the sweep goes on page by page until nothing due is left. */
 const PAGE = 500;
 /** Work in flight at once, and per platform family (its token endpoint). */
-const CONCURRENCY = 16;
-const PER_FAMILY: Record<string, number> = { google: 8 };
-const PER_FAMILY_DEFAULT = 4;
+const CONCURRENCY = 32;
+const PER_FAMILY: Record<string, number> = { google: 16 };
+const PER_FAMILY_DEFAULT = 8;
+/** Renewal failures that come from the platform's answer (or its silence), so a call was made. */
+const PLATFORM_ANSWERED = new Set(['reconnect_required', 'app_credentials_rejected', 'platform_error']);
 
 export interface SweepReport {
   /** Due-index entries read. */
@@ -134,11 +136,16 @@ async function handleDue(stored: Stored<ConnectionRecord>, now: number, report: 
     return;
   }
   try {
-    report.platformCalls++;
     const { record: after } = await freshToken(record.tenantId, record.id, { force: true, current: stored });
-    if (after.lastRefreshedAt !== record.lastRefreshedAt) report.renewed++;
+    // Another instance may have renewed it a moment ago, without a call from here.
+    if (after.lastRefreshedAt !== record.lastRefreshedAt) {
+      report.renewed++;
+      report.platformCalls++;
+    }
   } catch (err) {
-    if (err instanceof ApiError && err.code === 'reconnect_required') report.expired++;
+    const code = err instanceof ApiError ? err.code : undefined;
+    if (code !== undefined && PLATFORM_ANSWERED.has(code)) report.platformCalls++;
+    if (code === 'reconnect_required') report.expired++;
     else report.failed++;
   }
   const latest = await connections.read(record.tenantId, record.id);

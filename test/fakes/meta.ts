@@ -394,6 +394,8 @@ interface NodeView {
 
 export interface MetaFakeOptions {
   interactiveConsent?: boolean;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   port?: number;
   /** Graph API version segment, e.g. v25.0. */
   version?: string;
