@@ -678,6 +678,7 @@ const checks: Check[] = [
         'APPLICATIONINSIGHTS_CONNECTION_STRING',
         // The sweep's timer schedule and its local interval come from this one setting.
         'SWEEP_INTERVAL_SECONDS',
+        'AzureWebJobsDisableHomepage',
       ];
       for (const k of required) expect1(p, keyList.includes(k), `app setting ${k} is missing`);
       const settings = ctx.bicep('infra/modules/app-settings.bicep').vars.get('settings');
@@ -706,6 +707,7 @@ const checks: Check[] = [
         "AzureWebJobsStorage__credential: 'connectionstring'",
       ],
       ['infra/modules/app-settings.bicep', /\n\s+AUTH_ALLOWED_TENANTS: authAllowedTenants/, ''],
+      ['infra/modules/app-settings.bicep', /\n\s+AzureWebJobsDisableHomepage: 'true'/, ''],
     ],
   },
   {
