@@ -88,8 +88,9 @@ beforeAll(async () => {
       AUTH_AUTHORITY: issuer.url,
       AUTH_AUDIENCE: TEST_AUDIENCE,
       SWEEP_INTERVAL_SECONDS: String(SWEEP_SECONDS),
-      // Short lives, so the purge of abandoned authorizations and idle sessions shows within the test.
-      OAUTH_STATE_TTL_SECONDS: '2',
+      // Short lives, so the purge of abandoned authorizations and idle sessions shows within the test (the
+      // state's long enough for the flows of beforeAll to complete on a loaded machine).
+      OAUTH_STATE_TTL_SECONDS: '6',
       SESSION_IDLE_HOURS: '0.0005',
       ...tiktok.env(),
       ...google.env(),
@@ -207,7 +208,7 @@ describe('the background sweep', () => {
         const later = sweeps().slice(before);
         return later.some((s) => s.purged.states >= 1) && later.some((s) => s.purged.sessions >= 1);
       },
-      15000,
+      25000,
     );
     const stale = await api('GET', `/v1/connectors/operations/${youtubeId}/state`, {
       headers: { 'x-session-id': session },
@@ -217,7 +218,7 @@ describe('the background sweep', () => {
     const consent = await fetch(abandoned.body.data.authorization_url, { redirect: 'manual' });
     const callback = await fetch(consent.headers.get('location') as string, { redirect: 'manual' });
     expect(callback.status).toBe(400);
-  });
+  }, 30000);
 
   it('a revoked grant: the sweep marks the connection expired with a message to reconnect', async () => {
     const sweepsBefore = sweeps().length;
