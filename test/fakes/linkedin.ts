@@ -755,8 +755,20 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     if (!LinkedInFake.hasAny(grant, SCOPES_FOR.adAccountUsers)) {
       return accessDenied('adAccountUsers.FINDER-authenticatedUser');
     }
-    const elements = this.adAccounts.map((a) => ({ ...a, user: this.personUrn }));
-    return json(200, { elements, paging: { start: 0, count: DEFAULT_PAGE_SIZE, links: [] } });
+    const page = this.paging(req);
+    if ('status' in page) return page;
+    // Pages of `count` (10 unless asked), and like LinkedIn no total and no next link: a full page means "ask again".
+    const elements = this.adAccounts
+      .slice(page.start, page.start + page.count)
+      .map((a) => ({ ...a, user: this.personUrn }));
+    return json(200, { elements, paging: { start: page.start, count: page.count, links: [] } });
+  }
+
+  /** Gives the member a role on `count` more ad accounts (ids from 6001), as an agency would have. */
+  seedAdAccounts(count: number): string[] {
+    const ids = Array.from({ length: count }, (_, i) => String(6001 + this.adAccounts.length + i));
+    for (const id of ids) this.adAccounts.push({ account: `urn:li:sponsoredAccount:${id}`, role: 'VIEWER' });
+    return ids;
   }
 
   private adAnalytics(req: FakeRequest, grant: LinkedInGrant): FakeResponse {

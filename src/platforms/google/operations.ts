@@ -6,7 +6,15 @@
 import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
 import { field, PlatformResponse } from '../http';
-import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { walkPages, Walked } from '../listing';
+import {
+  Account,
+  AccountLimit,
+  AccountList,
+  FamilyOperations,
+  OperationCall,
+  QueryPage,
+} from '../operations';
 import { flattenRow } from '../rows';
 
 const CUSTOMER = /^[0-9]{10}$/;
@@ -116,30 +124,45 @@ async function inChunks<T, R>(items: T[], size: number, fn: (item: T) => Promise
  * managers among them, each with manager_id (the login-customer-id its calls need). The configured
  * login_customer_id, when it is one of the managers, is asked first, so its clients are reached through it.
  */
-async function adsAccounts(call: OperationCall): Promise<Account[]> {
+async function adsAccounts(call: OperationCall, limit: AccountLimit = { cap: 5000 }): Promise<AccountList> {
   const direct = await accessibleCustomers(call);
   const out: Account[] = await inChunks(direct, DESCRIBE_CONCURRENCY, (id) => describeCustomer(call, id));
   const seen = new Set(out.map((a) => a.id));
+  let truncated = false;
   const preferred = call.config.login_customer_id;
   const managers = out
     .filter((a) => a.manager === true && a.active === true)
     .sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred));
   for (const manager of managers) {
-    let clients: unknown[];
+    if (limit.find !== undefined && seen.has(limit.find)) break;
+    let clients: Walked<unknown>;
     try {
-      clients = await searchAll(call, manager.id, manager.id, CLIENTS_GAQL);
+      clients = await walkPages<unknown>(
+        limit,
+        (row) => String(field(row, 'customerClient', 'id') ?? ''),
+        async (pageToken) => {
+          const res = await search(call, manager.id, manager.id, { query: CLIENTS_GAQL, pageToken });
+          const results = field(res.body, 'results');
+          const next = field(res.body, 'nextPageToken');
+          return {
+            items: Array.isArray(results) ? (results as unknown[]) : [],
+            next: typeof next === 'string' && next ? next : undefined,
+          };
+        },
+      );
     } catch (err) {
       if (!refused(err)) throw err;
       continue;
     }
-    for (const row of clients) {
+    truncated ||= clients.truncated;
+    for (const row of clients.items) {
       const client = customerAccount(field(row, 'customerClient'), '', manager.id);
       if (!CUSTOMER.test(client.id) || seen.has(client.id)) continue;
       seen.add(client.id);
       out.push(client);
     }
   }
-  return out;
+  return { accounts: out, truncated };
 }
 
 /**
@@ -158,7 +181,9 @@ async function onCustomer<T>(
     if (!refused(err)) throw err;
     let account: Account | undefined;
     try {
-      account = (await adsAccounts(call)).find((a) => a.id === customerId);
+      account = (await adsAccounts(call, { cap: 5000, find: customerId })).accounts.find(
+        (a) => a.id === customerId,
+      );
     } catch {
       throw err;
     }
@@ -389,8 +414,8 @@ async function updateVideo(call: OperationCall, p: Record<string, unknown>) {
 
 const isYoutube = (call: OperationCall) => call.definition.type === 'youtube';
 
-async function accounts(call: OperationCall): Promise<Account[]> {
-  return isYoutube(call) ? channels(call) : adsAccounts(call);
+async function accounts(call: OperationCall, limit?: AccountLimit): Promise<Account[] | AccountList> {
+  return isYoutube(call) ? channels(call) : adsAccounts(call, limit);
 }
 
 async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
