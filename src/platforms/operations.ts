@@ -40,6 +40,8 @@ export interface CallOptions {
 }
 
 export interface OperationCall {
+  /** The connection the call acts for (what a family learns about it can be kept by this id). */
+  connectionId: string;
   definition: ConnectorDefinition;
   config: Record<string, string>;
   /** The account the request names, else the session's active account. */

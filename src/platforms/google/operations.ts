@@ -7,6 +7,7 @@ import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
 import { field, PlatformResponse } from '../http';
 import { walkPages, Walked } from '../listing';
+import { forgetLogin, learnedLogin, rememberLogins } from './logins';
 import {
   Account,
   AccountLimit,
@@ -166,24 +167,30 @@ async function adsAccounts(call: OperationCall, limit: AccountLimit = { cap: 500
 }
 
 /**
- * Runs a call on a customer with a login-customer-id; when Google refuses it, finds the customer among the
- * accounts and, if they say another login-customer-id (or none), retries once with that.
+ * Runs a call on a customer with a login-customer-id (what this connection learned for it, else the given
+ * first guess). When Google refuses it, the customer's login is taken from what was learned or, failing that,
+ * from one listing of the accounts (remembered for next time), and the call is retried once with it.
  */
 async function onCustomer<T>(
   call: OperationCall,
   customerId: string,
-  login: string | undefined,
+  guess: string | undefined,
   run: (login: string | undefined) => Promise<T>,
+  options: { pinned?: boolean } = {},
 ): Promise<{ result: T; login: string | undefined }> {
+  const learned = options.pinned ? undefined : learnedLogin(call.connectionId, customerId);
+  const login = learned ? learned.login : guess;
   try {
     return { result: await run(login), login };
   } catch (err) {
     if (!refused(err)) throw err;
+    // What was learned no longer works (the user's access changed): list again.
+    if (learned) forgetLogin(call.connectionId, customerId);
     let account: Account | undefined;
     try {
-      account = (await adsAccounts(call, { cap: 5000, find: customerId })).accounts.find(
-        (a) => a.id === customerId,
-      );
+      const listed = await adsAccounts(call, { cap: Number.MAX_SAFE_INTEGER, find: customerId });
+      rememberLogins(call.connectionId, listed.accounts, false);
+      account = listed.accounts.find((a) => a.id === customerId);
     } catch {
       throw err;
     }
@@ -253,6 +260,8 @@ async function gaqlQuery(
     customerId,
     from ? from.l : configuredLogin(call),
     (l) => search(call, customerId, l, { query: gaql, pageToken: from?.t }),
+    // A next page keeps the login its first page worked with.
+    { pinned: from !== undefined },
   );
   const results = field(res.body, 'results');
   const rows = Array.isArray(results)
@@ -415,7 +424,10 @@ async function updateVideo(call: OperationCall, p: Record<string, unknown>) {
 const isYoutube = (call: OperationCall) => call.definition.type === 'youtube';
 
 async function accounts(call: OperationCall, limit?: AccountLimit): Promise<Account[] | AccountList> {
-  return isYoutube(call) ? channels(call) : adsAccounts(call, limit);
+  if (isYoutube(call)) return channels(call);
+  const listed = await adsAccounts(call, limit);
+  rememberLogins(call.connectionId, listed.accounts, !listed.truncated && limit?.find === undefined);
+  return listed;
 }
 
 async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
