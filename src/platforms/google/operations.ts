@@ -36,7 +36,7 @@ const refused = (err: unknown) =>
 
 // ---- Google Ads ----------------------------------------------------------------------------------
 
-function search(
+export function search(
   call: OperationCall,
   customerId: string,
   login: string | undefined,
@@ -171,7 +171,7 @@ async function adsAccounts(call: OperationCall, limit: AccountLimit = { cap: 500
  * first guess). When Google refuses it, the customer's login is taken from what was learned or, failing that,
  * from one listing of the accounts (remembered for next time), and the call is retried once with it.
  */
-async function onCustomer<T>(
+export async function onCustomer<T>(
   call: OperationCall,
   customerId: string,
   guess: string | undefined,
@@ -200,7 +200,7 @@ async function onCustomer<T>(
   }
 }
 
-function customerOf(call: OperationCall, named: unknown): string {
+export function customerOf(call: OperationCall, named: unknown): string {
   const id = typeof named === 'string' ? named : call.accountId;
   if (!id || !CUSTOMER.test(id)) {
     throw badRequest('Name a customer: customer_id (10 digits), or select one with POST …/account.', {
@@ -211,7 +211,7 @@ function customerOf(call: OperationCall, named: unknown): string {
 }
 
 /** The first guess of a call's login-customer-id: the configured manager, if any. */
-function configuredLogin(call: OperationCall): string | undefined {
+export function configuredLogin(call: OperationCall): string | undefined {
   const login = call.config.login_customer_id;
   return login && CUSTOMER.test(login) ? login : undefined;
 }
@@ -274,7 +274,7 @@ async function gaqlQuery(
 }
 
 /** The REST answer names fields in camelCase; rows use the GAQL names the query selected (metrics.cost_micros). */
-function gaqlKeys(row: Record<string, unknown>): Record<string, unknown> {
+export function gaqlKeys(row: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(row).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
   );
