@@ -360,9 +360,9 @@ export type GoogleAdsAccountProblem =
 const ACCOUNT_PROBLEM_MESSAGES: Record<GoogleAdsAccountProblem, string> = {
   NOT_ADS_USER: 'User in the cookie is not a valid Ads user.',
   TWO_STEP_VERIFICATION_NOT_ENROLLED:
-    'An account administrator changed this account\'s authentication settings. To access this Google Ads account, enable 2-Step Verification in your Google account at https://www.google.com/landing/2step.',
+    "An account administrator changed this account's authentication settings. To access this Google Ads account, enable 2-Step Verification in your Google account at https://www.google.com/landing/2step.",
   ADVANCED_PROTECTION_NOT_ENROLLED:
-    'An account administrator changed this account\'s authentication settings. To access this account, enable Advanced Protection in your Google account at https://landing.google.com/advancedprotection.',
+    "An account administrator changed this account's authentication settings. To access this account, enable Advanced Protection in your Google account at https://landing.google.com/advancedprotection.",
 };
 
 export class GoogleFake extends TokenPairFakeBase<string> {
