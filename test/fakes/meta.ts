@@ -443,6 +443,8 @@ interface NodeView {
 
 export interface MetaFakeOptions {
   interactiveConsent?: boolean;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   port?: number;
   /** Graph API version segment, e.g. v25.0. */
   version?: string;
@@ -468,6 +470,8 @@ export class MetaFake extends PlatformFakeBase {
   private readonly deauthorized = new Set<string>();
   private readonly containers = new Map<string, IgContainer>();
   private readonly usage: RateWindows;
+  /** Answers queued for the next authenticated Graph calls, in order (blocks, ad-account throttling). */
+  private readonly refusals: Array<() => FakeResponse> = [];
   private nextId = 1;
   /** Asynchronous insights jobs (report_run_id → job); each status read moves a job's clock one step. */
   private readonly jobs = new Map<string, InsightsJob>();
@@ -515,6 +519,42 @@ export class MetaFake extends PlatformFakeBase {
     this.deauthorized.add(`${appId}|${userId}`);
   }
 
+  /** The next call answers error 368: Meta has temporarily blocked the user from this action. */
+  blockNext(): void {
+    this.refusals.push(() =>
+      metaError({
+        message: '(#368) The action attempted has been deemed abusive or is otherwise disallowed',
+        code: 368,
+        subcode: 1390008,
+        userTitle: "You're Temporarily Blocked",
+        userMsg:
+          "It looks like you were misusing this feature by going too fast. You've been temporarily blocked from using it.",
+      }),
+    );
+  }
+
+  /**
+   * The next call on an ad account is throttled at the ad-account level (code 17, subcode 2446079) with
+   * X-Ad-Account-Usage saying how long until the account's budget resets.
+   */
+  throttleAdAccountNext(resetSeconds: number): void {
+    this.refusals.push(() =>
+      metaError({
+        message: '(#17) User request limit reached',
+        code: 17,
+        subcode: 2446079,
+        headers: {
+          'x-ad-account-usage': JSON.stringify({
+            acc_id_util_pct: 100,
+            reset_time_duration: resetSeconds,
+            ads_api_access_tier: 'standard_access',
+          }),
+          'x-app-usage': JSON.stringify({ call_count: 12, total_cputime: 6, total_time: 6 }),
+        },
+      }),
+    );
+  }
+
   // ---- Dispatch ----
 
   protected async route(req: FakeRequest): Promise<FakeResponse> {
@@ -524,7 +564,7 @@ export class MetaFake extends PlatformFakeBase {
     if (ADS_PATH.test(rest) && !this.marketingVersionServed(version)) return E.deprecatedAdsVersion();
     if (rest === 'dialog/oauth') return this.authorize(req);
     if (rest === 'oauth/access_token') return this.tokenEndpoint(requestParams(req));
-    if (rest === 'debug_token') return this.debugToken(requestParams(req));
+    if (rest === 'debug_token') return this.debugToken(req, requestParams(req));
     return this.api(req, rest);
   }
 
@@ -655,6 +695,14 @@ export class MetaFake extends PlatformFakeBase {
     const grant = lookup.grant;
     if (grant.kind !== 'user' || grant.appId !== app.clientId) return E.tokenUnparsable();
     this.stats.refreshes += 1;
+    if (grant.longLived) {
+      // Meta documents no way to extend a long-lived token: the person must log in again. Exchanging one
+      // gives it back with the expiry it already had.
+      return {
+        status: 200,
+        body: { access_token: input, token_type: 'bearer', expires_in: this.tokens.secondsLeft(input) },
+      };
+    }
     const token = this.issueUserToken(grant.appId, grant.userId, grant.scopes, true);
     return {
       status: 200,
@@ -703,8 +751,10 @@ export class MetaFake extends PlatformFakeBase {
 
   // ---- debug_token ----
 
-  private debugToken(params: URLSearchParams): FakeResponse {
-    const inspector = params.get('access_token') ?? '';
+  private debugToken(req: FakeRequest, params: URLSearchParams): FakeResponse {
+    // The app token in the query, or in the Authorization header as every Graph call accepts.
+    const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+    const inspector = params.get('access_token') ?? bearer ?? '';
     const appId = this.appIdOfAppToken(inspector);
     if (!appId) return E.badAppToken();
     const input = params.get('input_token');
@@ -758,6 +808,8 @@ export class MetaFake extends PlatformFakeBase {
     const params = requestParams(req);
     const caller = this.authenticate(req, params);
     if ('status' in caller) return caller;
+    const refusal = this.refusals.shift();
+    if (refusal) return refusal();
     const answer = this.routeGraph(req.method, rest, params, caller);
     return { ...answer, headers: { ...this.usageHeaders(caller.appId, rest), ...(answer.headers ?? {}) } };
   }
