@@ -28,7 +28,6 @@ const RANGES: [AddressClass, string, number, 'ipv4' | 'ipv6'][] = [
   ['reserved', '224.0.0.0', 4, 'ipv4'], // multicast
   ['reserved', '240.0.0.0', 4, 'ipv4'], // reserved and broadcast
   ['reserved', '::', 96, 'ipv6'], // unspecified and IPv4-compatible
-  ['reserved', '::ffff:0:0', 96, 'ipv6'], // IPv4-mapped: would reach any IPv4 address, private ones included
   ['reserved', '64:ff9b::', 96, 'ipv6'], // NAT64
   ['reserved', '64:ff9b:1::', 48, 'ipv6'],
   ['reserved', '2002::', 16, 'ipv6'], // 6to4, which embeds an IPv4 address
@@ -38,6 +37,7 @@ const RANGES: [AddressClass, string, number, 'ipv4' | 'ipv6'][] = [
   ['reserved', 'ff00::', 8, 'ipv6'], // multicast
 ];
 
+// An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is checked against the IPv4 ranges by BlockList itself.
 const lists = new Map<AddressClass, BlockList>();
 for (const [cls, network, prefix, family] of RANGES) {
   let list = lists.get(cls);
