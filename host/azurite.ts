@@ -9,10 +9,10 @@ const DEVSTORE_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface EmbeddedAzurite {
-  /** Names both services (TableEndpoint and QueueEndpoint). */
+  /** Names the table service, and the queue service when it runs (QueueEndpoint). */
   connectionString: string;
   port: number;
-  queuePort: number;
+  queuePort?: number;
   close(): Promise<void>;
 }
 
@@ -66,12 +66,14 @@ async function startQueueService(location: string | undefined, options: AzuriteO
 
 export interface AzuriteOptions {
   port?: number;
+  /** Run the queue service too (the local host always does; a test that needs no queue saves the work). */
+  queue?: boolean;
   queuePort?: number;
   /** Serve HTTPS with this certificate and key, and check bearer tokens (Azurite's `--oauth basic`). */
   https?: { certPath: string; keyPath: string };
 }
 
-/** Azurite's table and queue services; in memory when `location` is undefined. */
+/** Azurite's table service, and its queue service when asked; in memory when `location` is undefined. */
 export async function startAzurite(
   location: string | undefined,
   options: AzuriteOptions = {},
@@ -106,12 +108,14 @@ export async function startAzurite(
   );
   const server = new TableServer(config);
   await server.start();
-  const queues = await startQueueService(location, options).catch(async (err: unknown) => {
-    await server.close();
-    throw err;
-  });
+  const queues = options.queue
+    ? await startQueueService(location, options).catch(async (err: unknown) => {
+        await server.close();
+        throw err;
+      })
+    : undefined;
   const actualPort = portOf(server, port);
-  const queuePort = portOf(queues, options.queuePort ?? 0);
+  const queuePort = queues ? portOf(queues, options.queuePort ?? 0) : undefined;
   const scheme = options.https ? 'https' : 'http';
   return {
     port: actualPort,
@@ -119,9 +123,9 @@ export async function startAzurite(
     connectionString:
       `DefaultEndpointsProtocol=${scheme};AccountName=devstoreaccount1;AccountKey=${DEVSTORE_KEY};` +
       `TableEndpoint=${scheme}://127.0.0.1:${actualPort}/devstoreaccount1;` +
-      `QueueEndpoint=${scheme}://127.0.0.1:${queuePort}/devstoreaccount1;`,
+      (queues ? `QueueEndpoint=${scheme}://127.0.0.1:${queuePort}/devstoreaccount1;` : ''),
     close: async () => {
-      await Promise.all([server.close(), queues.close()]);
+      await Promise.all([server.close(), queues?.close()]);
     },
   };
 }

@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   let azurite: EmbeddedAzurite | undefined;
   let storage: string;
   if (!env.TABLES_CONNECTION_STRING && !env.TABLES_ENDPOINT) {
-    azurite = await startAzurite(join(dataDir, 'azurite'));
+    azurite = await startAzurite(join(dataDir, 'azurite'), { queue: true });
     env.TABLES_CONNECTION_STRING = azurite.connectionString;
     storage = `embedded Azurite on 127.0.0.1:${azurite.port} (queues on ${azurite.queuePort}; data in ${join(dataDir, 'azurite')})`;
   } else {

@@ -20,7 +20,7 @@ const lines: string[] = [];
 const log = (_level: string, fn: string, _id: string, message: string) => lines.push(`${fn} ${message}`);
 
 beforeAll(async () => {
-  [azurite, receiver] = await Promise.all([startTestAzurite(), startWebhookReceiver()]);
+  [azurite, receiver] = await Promise.all([startTestAzurite({ queue: true }), startWebhookReceiver()]);
   dataDir = mkdtempSync(join(tmpdir(), 'st-webhook-queue-'));
   Object.assign(process.env, {
     TABLES_CONNECTION_STRING: azurite.connectionString,

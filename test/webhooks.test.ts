@@ -48,7 +48,7 @@ async function extraHost(env: Record<string, string> = {}): Promise<RunningHost>
 beforeAll(async () => {
   [issuer, azurite, meta, receiver] = await Promise.all([
     startTestIssuer(),
-    startTestAzurite(),
+    startTestAzurite({ queue: true }),
     MetaFake.start(),
     startWebhookReceiver(),
   ]);
@@ -304,7 +304,7 @@ describe('deliveries', () => {
 describe('durability', () => {
   it('a host killed during a delivery: the restarted host delivers it, same webhook-id', async () => {
     // Its own storage, so no other host can take the message.
-    const own = await startTestAzurite();
+    const own = await startTestAzurite({ queue: true });
     try {
       const env = { TABLES_CONNECTION_STRING: own.connectionString };
       const doomed = await extraHost(env);
