@@ -47,6 +47,8 @@ import {
   testWebhook,
 } from '../src/handlers/webhooks';
 import { webhookDocs } from '../src/openapi/webhooks';
+import { reportingFieldCatalog, reportsAcrossConnections } from '../src/handlers/reports';
+import { reportDocs } from '../src/openapi/reports';
 import {
   createConfig,
   deleteConfig,
@@ -102,6 +104,22 @@ export const functions: FunctionDeclaration[] = [
     route: 'v1/connectors/{connector_type}/validate',
     handler: validateConnectorConfig,
     doc: catalogDocs.validate,
+  },
+  {
+    kind: 'http',
+    name: 'reporting-fields',
+    methods: ['GET'],
+    route: 'v1/connectors/reporting/fields',
+    handler: reportingFieldCatalog,
+    doc: reportDocs.fields,
+  },
+  {
+    kind: 'http',
+    name: 'reports',
+    methods: ['POST'],
+    route: 'v1/connectors/reports',
+    handler: reportsAcrossConnections,
+    doc: reportDocs.across,
   },
   {
     kind: 'http',
@@ -342,11 +360,15 @@ export const httpFunctions: HttpFunctionDeclaration[] = functions.filter(
   (f): f is HttpFunctionDeclaration => f.kind === 'http',
 );
 
-/** Lowest precedence: answers 404/405 as JSON for whatever no function above takes. */
+/**
+ * Lowest precedence: answers 404/405 as JSON for whatever no function above takes. It lists HEAD and OPTIONS
+ * too, which no function declares, so the Functions host hands them here (405 with Allow) instead of
+ * answering an empty 404 itself.
+ */
 export const fallbackFunction: HttpFunctionDeclaration = {
   kind: 'http',
   name: 'fallback',
-  methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
+  methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
   route: '{*path}',
   anonymous: true,
   handler: fallbackHandler(() => httpFunctions),

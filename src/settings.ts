@@ -23,6 +23,8 @@ export interface Settings {
   allowedReturnOrigins: string[];
   sessionIdleHours: number;
   webhooks: WebhookSettings;
+  /** The most accounts a metadata answer lists per platform list (ACCOUNT_LIST_LIMIT); more are flagged `truncated`. */
+  accountListLimit: number;
   env: NodeJS.ProcessEnv;
 }
 
@@ -98,6 +100,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         h.toLowerCase().replace(/^\[|\]$/g, ''),
       ),
     },
+    accountListLimit: Math.max(1, Math.floor(Number(env.ACCOUNT_LIST_LIMIT ?? 5000)) || 5000),
     env,
   };
 }

@@ -682,6 +682,7 @@ const checks: Check[] = [
         'QUEUES_ENDPOINT',
         'QUEUES__queueServiceUri',
         'QUEUES__credential',
+        'AzureWebJobsDisableHomepage',
       ];
       for (const k of required) expect1(p, keyList.includes(k), `app setting ${k} is missing`);
       const settings = ctx.bicep('infra/modules/app-settings.bicep').vars.get('settings');
@@ -749,6 +750,7 @@ const checks: Check[] = [
       ],
       ['infra/modules/app-settings.bicep', "QUEUES__credential: 'managedidentity'", "QUEUES__credential: ''"],
       ['infra/modules/storage.bicep', "name: 'webhook-deliveries'\n", "name: 'deliveries'\n"],
+      ['infra/modules/app-settings.bicep', /\n\s+AzureWebJobsDisableHomepage: 'true'/, ''],
     ],
   },
   {
