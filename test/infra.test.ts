@@ -682,6 +682,8 @@ const checks: Check[] = [
         'QUEUES_ENDPOINT',
         'QUEUES__queueServiceUri',
         'QUEUES__credential',
+        // The sweep's timer schedule and its local interval come from this one setting.
+        'SWEEP_INTERVAL_SECONDS',
         'AzureWebJobsDisableHomepage',
       ];
       for (const k of required) expect1(p, keyList.includes(k), `app setting ${k} is missing`);
