@@ -23,7 +23,7 @@ import {
 } from '../stores/configurationStore';
 import { definitionOf, isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
-import { isMaskEcho, maskedConfig } from './masking';
+import { isMaskEcho, maskedConfig, maskSecret } from './masking';
 
 export const CONFIG_STATUSES = ['pending_setup', 'active', 'inactive', 'error'] as const;
 /** What a client may set; pending_setup and error are the service's verdicts. */
@@ -84,13 +84,24 @@ async function secretsOf(record: ConfigurationRecord): Promise<Record<string, st
   return bundle;
 }
 
+/**
+ * The table fields a response may show: a field the schema marks secret since the record was written (X's
+ * api_key) is masked until a PATCH moves it into the secret store.
+ */
+function withoutNewSecrets(record: ConfigurationRecord): Record<string, unknown> {
+  const secret = new Set(secretFieldsOf(definitionOf(record.connectorType).configSchema));
+  return Object.fromEntries(
+    Object.entries(record.publicConfig).map(([k, v]) => [k, secret.has(k) ? maskSecret(String(v)) : v]),
+  );
+}
+
 export async function viewOf(record: ConfigurationRecord): Promise<ConfigurationView> {
   return {
     id: record.id,
     name: record.name,
     connector_type: record.connectorType,
     status: record.status,
-    config: maskedConfig(record.publicConfig, await secretsOf(record)),
+    config: maskedConfig(withoutNewSecrets(record), await secretsOf(record)),
     last_verified_at: record.lastVerifiedAt ?? null,
     last_error: record.lastError ?? null,
     created_at: record.createdAt,

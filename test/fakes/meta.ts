@@ -473,6 +473,8 @@ export class MetaFake extends PlatformFakeBase {
   private readonly containers = new Map<string, IgContainer>();
   private readonly usage: RateWindows;
   private readonly videoProcessingMs: number;
+  /** Facebook Login for Business configurations per app id: configuration id → the permissions it grants. */
+  private readonly loginConfigurations = new Map<string, Map<string, string[]>>();
   private failNextVideoProcessing = false;
   /** Answers queued for the next authenticated Graph calls, in order (blocks, ad-account throttling). */
   private readonly refusals: Array<() => FakeResponse> = [];
@@ -518,6 +520,16 @@ export class MetaFake extends PlatformFakeBase {
   userRemovesApp(appId: string, userId: string = META_SEED.user.id): void {
     this.tokens.revokeWhere((g) => g.appId === appId && g.userId === userId);
     this.deauthorized.add(`${appId}|${userId}`);
+  }
+
+  /**
+   * Makes an app a Facebook Login for Business app with a login configuration: its dialog then takes
+   * config_id (the configuration's permissions are granted) and refuses a bare scope list.
+   */
+  addLoginConfiguration(appId: string, configId: string, scopes: string[]): void {
+    const configs = this.loginConfigurations.get(appId) ?? new Map<string, string[]>();
+    configs.set(configId, scopes);
+    this.loginConfigurations.set(appId, configs);
   }
 
   /** Every video container still processing finishes now (instead of the test waiting minutes). */
@@ -611,7 +623,21 @@ export class MetaFake extends PlatformFakeBase {
     if (responseType !== 'code') {
       return htmlPage(400, 'Error', `<p>Unsupported response_type: ${escapeHtml(responseType)}</p>`);
     }
-    const scopes = splitScopes(q.get('scope'));
+    const loginConfigs = this.loginConfigurations.get(app.clientId);
+    const configId = q.get('config_id');
+    if (configId !== null && !loginConfigs?.has(configId)) {
+      return htmlPage(400, 'Invalid Configuration', '<p>The configuration ID is not valid for this app.</p>');
+    }
+    // A Facebook Login for Business app logs people in through a configuration [whether Meta refuses a scope-only
+    // dialog for such an app is unconfirmed; the fake does, to be at least as strict].
+    if (configId === null && loginConfigs) {
+      return htmlPage(
+        400,
+        'Feature Unavailable',
+        '<p>Facebook Login for Business apps must use a configuration: pass config_id.</p>',
+      );
+    }
+    const scopes = configId !== null ? [...(loginConfigs?.get(configId) ?? [])] : splitScopes(q.get('scope'));
     const unknown = scopes.filter((s) => !KNOWN_SCOPES.has(s));
     if (unknown.length > 0) {
       return htmlPage(400, 'Invalid Scopes', `<p>Invalid Scopes: ${escapeHtml(unknown.join(', '))}.</p>`);
