@@ -29,7 +29,7 @@ import {
   refreshOAuthConnection,
   testOAuthConnection,
 } from '../src/handlers/connections';
-import { sweepConnections, SWEEP_INTERVAL_MS } from '../src/services/sweep';
+import { sweepConnections, SWEEP_INTERVAL_MS, warnOfOutage } from '../src/services/sweep';
 import { reportingFieldCatalog, reportsAcrossConnections } from '../src/handlers/reports';
 import { reportDocs } from '../src/openapi/reports';
 import {
@@ -263,7 +263,7 @@ export const functions: FunctionDeclaration[] = [
     schedule: '0 */15 * * * *',
     intervalMs: SWEEP_INTERVAL_MS,
     handler: async (invocation) => {
-      await sweepConnections(invocation);
+      await sweepConnections(invocation).catch((err: unknown) => warnOfOutage(invocation, err));
     },
   },
 ];

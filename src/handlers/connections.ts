@@ -113,11 +113,7 @@ function respond(outcome: CallbackOutcome): HttpResponseInit {
         status: 'error',
         error: outcome.error,
       })
-    : page(
-        200,
-        'Not connected',
-        `The connection was not made: ${outcome.error} (${outcome.description}).`,
-      );
+    : page(200, 'Not connected', `The connection was not made: ${outcome.error} (${outcome.description}).`);
 }
 
 export async function oauthCallback(ctx: RequestContext): Promise<HttpResponseInit> {

@@ -4,6 +4,8 @@
 import { InvocationContext } from '@azure/functions';
 import { ApiError } from '../http/errors';
 import { secretStore } from '../secrets';
+import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
+import { describeFailure, isDependencyFailure } from '../stores/failures';
 import { readConfiguration } from '../stores/configurationStore';
 import { connections } from '../stores/connectionStore';
 import { oauthStates, statePartition } from '../stores/oauthStateStore';
@@ -12,6 +14,7 @@ import { tablesSdk } from '../stores/tables';
 import { definitionOf } from './records';
 import { verifierRef } from './connections';
 import { counters } from './counters';
+import { RepairReport, repairLeftovers } from './repair';
 import { freshToken, needsRenewal } from './tokenLifecycle';
 
 const DEFAULT_INTERVAL_SECONDS = 900;
@@ -42,6 +45,8 @@ export interface SweepReport {
   failed: number;
   /** Removed: authorizations never completed (state and PKCE verifier), idle sessions, secrets whose record never landed. */
   purged: { states: number; sessions: number; secrets: number };
+  /** What the repair found this run (services/repair.ts); absent when it did not run. */
+  repair?: RepairReport;
 }
 
 /** How old a secret without a record must be before the sweep removes it: its record may still be on its way. */
@@ -121,6 +126,19 @@ export async function sweepConnections(
     );
     return report.purged;
   });
+  report.repair = await repairLeftovers(now, (m) => invocation.warn(m));
   invocation.info(JSON.stringify({ event: 'sweep', ...report, counters }));
   return report;
+}
+
+/**
+ * A run stopped by storage or the secret store being down is a warning, without a stack: the next run tries
+ * again. Anything else is a bug and is thrown on.
+ */
+export function warnOfOutage(invocation: InvocationContext, err: unknown): void {
+  const secrets = err instanceof SecretStoreUnavailableError || err instanceof SecretKeyMismatchError;
+  if (!secrets && !isDependencyFailure(err)) throw err;
+  invocation.warn(
+    `sweep: stopped, a dependency is unavailable (${describeFailure(err)}); the next run tries again`,
+  );
 }
