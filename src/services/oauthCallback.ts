@@ -13,6 +13,7 @@ import { EtagMismatchError, Stored } from '../stores/recordTable';
 import { PlatformUnreachableError } from '../platforms/http';
 import { resolveApp } from './appCredentials';
 import { definitionOf } from './records';
+import { reconnectByOf } from './grantEnd';
 import { findConnection, tokenRef, updateConnection } from './connectionRecords';
 import { stateKey, verifierRef } from './connections';
 
@@ -142,6 +143,7 @@ export async function completeAuthorization(
   const { app, config } = resolved;
   let tokens: TokenSet;
   let account: { id: string; name?: string } | undefined;
+  let reconnectBy: string | undefined;
   try {
     tokens = await exchangeCode(def, app, {
       code,
@@ -157,6 +159,7 @@ export async function completeAuthorization(
         return shortLived;
       });
     }
+    reconnectBy = await reconnectByOf(def, app, { definition: def, config }, tokens);
     account = await identityOf(families[def.family], { definition: def, config }, tokens.access_token).catch(
       (err: unknown) => {
         log(`identity call after authorization failed: ${err instanceof Error ? err.name : 'error'}`);
@@ -188,6 +191,10 @@ export async function completeAuthorization(
       secretVersion: version,
       expiresAt: tokens.expires_at,
       refreshExpiresAt: tokens.refresh_expires_at,
+      reconnectBy,
+      // A new grant: its reconnect notice is still to come.
+      reconnectNoticeFor: undefined,
+      refreshFailedAt: undefined,
       lastRefreshedAt: now,
       accountId: account?.id ?? c.accountId,
       accountName: account?.name ?? c.accountName,

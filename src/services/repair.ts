@@ -11,7 +11,7 @@
 // minutes by default) per instance.
 import { emitLifecycleEvent } from '../events/lifecycle';
 import { secretStore } from '../secrets';
-import { SecretRef, StoredVersion } from '../secrets/secretStore';
+import { SecretKind, SecretRef, StoredVersion } from '../secrets/secretStore';
 import { settings } from '../settings';
 import { everyConfiguration } from '../stores/configurationStore';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
@@ -118,11 +118,12 @@ async function repairOnce(now: number, warn: (message: string) => void): Promise
   for await (const version of store.allVersions()) stored.push(version);
   const present = new Set(stored.map((v) => `${refKey(v.ref)}@${v.version}`));
   // Token bundles first: a stray one is a live platform token at rest.
-  const order = { connection: 0, config: 1, state: 2 } as const;
+  const order: Record<SecretKind, number> = { connection: 0, config: 1, state: 2, webhook: 3 };
   stored.sort((a, b) => order[a.ref.kind] - order[b.ref.kind]);
   const cutoff = now - orphanAgeMs();
   for (const { ref, version, writtenAt } of stored) {
     if (writtenAt.getTime() >= cutoff) continue; // its record may still be on its way
+    if (ref.kind === 'webhook') continue; // a subscription's signing secret: the webhooks module's own
     if (ref.kind === 'state') {
       // A verifier serves one authorization, whose state has expired by now.
       if (now - writtenAt.getTime() > 2 * stateTtlMs()) {
