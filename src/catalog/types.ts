@@ -16,7 +16,7 @@ export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
 
 export type PlatformFamily = 'meta' | 'google' | 'x' | 'linkedin' | 'tiktok';
 
-export type Capability = 'oauth' | 'verify' | 'metadata' | 'query' | 'execute' | 'message';
+export type Capability = 'oauth' | 'verify' | 'metadata' | 'query' | 'execute' | 'message' | 'report';
 
 export interface JsonSchema {
   [keyword: string]: unknown;
