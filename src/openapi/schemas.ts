@@ -1,6 +1,7 @@
 // Request and response shapes for the OpenAPI document, next to nothing else so the route table stays short.
 import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
 import { OperationDoc } from '../routing/declarations';
+import { reportInfo, reportRequest, reportRow } from './reports';
 
 const connectorSummary: JsonSchema = {
   type: 'object',
@@ -272,19 +273,33 @@ export const operationDocs: Record<
     },
   },
   query: {
-    summary: 'Run a query; rows are flat objects, next_cursor continues it (message next_page)',
+    summary:
+      'Run a native query or a unified report; rows are flat objects, next_cursor continues it (message next_page)',
     tag: 'operations',
     description: `${sessionHint} The query shape per connector type is in GET /v1/connectors/{type} (operations.query) and the metadata route.`,
     body: {
       type: 'object',
-      required: ['query'],
-      properties: { query: { type: 'object' }, session_id: { type: 'string' } },
+      properties: {
+        query: { type: 'object', description: 'A native query of the connector type' },
+        report: reportRequest,
+        session_id: { type: 'string' },
+      },
+      oneOf: [{ required: ['query'] }, { required: ['report'] }],
     },
     response: {
       type: 'object',
       required: ['rows', 'next_cursor'],
       properties: {
-        rows: { type: 'array', items: { type: 'object' } },
+        rows: {
+          type: 'array',
+          items: { type: 'object' },
+          description: 'Native rows (flat objects) for a query; rows of the report row schema for a report',
+        },
+        report: {
+          ...reportInfo,
+          description: 'With a report: currency, time zone, conversions, restatement',
+        },
+        report_row: { ...reportRow, description: 'The shape of each row of a report (documentation only)' },
         next_cursor: { type: ['string', 'null'] },
         warnings: {
           type: 'array',

@@ -181,6 +181,7 @@ export async function testConnection(tenantId: string, id: string) {
       account = await identityOf(family, fresh.context, fresh.tokens.access_token);
     } catch (err) {
       if (!(err instanceof PlatformApiError) || err.failure.kind !== 'token_invalid') throw err;
+      if (err.failure.revokedByUser) throw err; // the user took access away: renewing cannot help
       // One renewal and one retry: the token may have died before its announced expiry.
       fresh = await freshToken(tenantId, id, { replacing: fresh.tokens.access_token, anyStatus: true });
       account = await identityOf(family, fresh.context, fresh.tokens.access_token);
