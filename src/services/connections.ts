@@ -13,6 +13,7 @@ import { secretStore } from '../secrets';
 import { settings } from '../settings';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
 import { oauthStates } from '../stores/oauthStateStore';
+import { InsertFailedError } from '../stores/recordTable';
 import { tablesSdk } from '../stores/tables';
 import { resolveApp } from './appCredentials';
 import { oauthRedirectUri } from './configurations';
@@ -23,6 +24,8 @@ import {
   tokenRef,
   updateConnection,
 } from './connectionRecords';
+import { announceConnectionDeleted } from './connectionEvents';
+import { entryOf, removeEntry } from './dueIndex';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { lapsedStatus, platformFailure } from './platformErrors';
 import { definitionOf, isRecordId } from './records';
@@ -84,15 +87,25 @@ async function startAuthorization(
     ? await secretStore().put(verifierRef(record.tenantId, key), { code_verifier: pkce.verifier })
     : undefined;
   const expiresAt = new Date(Date.now() + stateTtlMs()).toISOString();
-  await oauthStates.insert({
-    key,
-    tenantId: record.tenantId,
-    connectionId: record.id,
-    redirectUri,
-    returnUrl,
-    expiresAt,
-    verifierVersion,
-  });
+  try {
+    await oauthStates.insert({
+      key,
+      tenantId: record.tenantId,
+      connectionId: record.id,
+      redirectUri,
+      returnUrl,
+      expiresAt,
+      verifierVersion,
+    });
+  } catch (err) {
+    // The verifier goes only with a state known to be absent; otherwise the sweep removes both at expiry.
+    if (verifierVersion && err instanceof InsertFailedError && err.absent) {
+      await secretStore()
+        .delete(verifierRef(record.tenantId, key))
+        .catch(() => undefined);
+    }
+    throw err;
+  }
   return {
     authorization_url: authorizationUrl(def, app, { state, redirectUri, scopes: record.scopes, pkce }),
     state_expires_at: expiresAt,
@@ -128,8 +141,10 @@ export async function createConnection(tenantId: string, body: Record<string, un
     createdAt: now,
     updatedAt: now,
   };
-  await connections.insert(record);
+  // The state first, the connection last: a failure in between leaves a state that names no connection (the
+  // callback refuses it and the sweep removes it at expiry), never a pending connection that cannot complete.
   const flow = await startAuthorization(record, def, returnUrl);
+  await connections.insert(record);
   return { ...connectionView(record), ...flow };
 }
 
@@ -151,15 +166,33 @@ export async function getConnection(tenantId: string, id: string) {
   return connectionView((await loadConnection(tenantId, id)).value);
 }
 
-export async function listConnections(tenantId: string, request: ListRequest) {
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** `reconnect_before` as the ISO form stored in reconnectBy (which sorts as time); 400 unless a valid time. */
+function reconnectBeforeOf(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const time = ISO_TIME.test(raw) ? Date.parse(raw) : NaN;
+  if (!Number.isFinite(time)) {
+    throw badRequest('reconnect_before must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z.', {
+      code: 'invalid_reconnect_before',
+    });
+  }
+  return new Date(time).toISOString();
+}
+
+export async function listConnections(tenantId: string, request: ListRequest & { reconnectBefore?: string }) {
   const { connectorType, status, limit, token } = listParameters(request, CONNECTION_STATUSES);
+  const reconnectBefore = reconnectBeforeOf(request.reconnectBefore);
   const { odata } = await tablesSdk();
   let filter = odata`PartitionKey eq ${tenantId}`;
   if (connectorType) filter += ` and ${odata`connectorType eq ${connectorType}`}`;
   if (status) filter += ` and ${odata`status eq ${status}`}`;
+  // ISO times compare as strings; a connection without reconnectBy has no such property and never matches.
+  if (reconnectBefore) filter += ` and ${odata`reconnectBy lt ${reconnectBefore}`}`;
   const page = await connections.page(filter, limit, token);
   return {
     views: page.records.map(connectionView),
+    unreadable: page.unreadable.map((r) => r.rowKey),
     continuationToken: encodeContinuation(page.continuationToken),
   };
 }
@@ -246,6 +279,10 @@ export async function deleteConnection(tenantId: string, id: string, log: (messa
     }
   }
   await secretStore().delete(tokenRef(tenantId, record.id));
-  await connections.delete(tenantId, record.id);
+  // Only the request whose delete removed the record announces it (a concurrent one finds it gone).
+  if (await connections.delete(tenantId, record.id)) {
+    if (record.dueAt) await removeEntry(entryOf(record, record.dueAt));
+    await announceConnectionDeleted(record);
+  }
   return { id: record.id, deleted: true, revoked };
 }
