@@ -260,6 +260,13 @@ it('answers every generated or hostile body with a 2xx or 4xx, and a 4xx writes 
 
 describe('the findings, one by one', () => {
   const connectionCount = async () => (await api('GET', '/v1/connectors/oauth')).body.data.length;
+  /** A configuration of its own: the property test above may have changed or deactivated the shared one. */
+  const freshConfig = async () =>
+    (
+      await api('POST', '/v1/connectors/configs', {
+        body: { name: 'limits', connector_type: 'meta', config: APP },
+      })
+    ).body.data.id as string;
 
   it('JSON nested 5,000 deep is a 400 on a connection, set_defaults and a query (was a stack overflow)', async () => {
     const deepArray = deep(5000, '[', ']', '"x"');
@@ -299,14 +306,18 @@ describe('the findings, one by one', () => {
     }
     expect(await connectionCount()).toBe(before);
     const fits = await api('POST', '/v1/connectors/oauth', {
-      body: { connector_type: 'meta', config_id: ids.id, return_url: base + 'a'.repeat(2048 - base.length) },
+      body: {
+        connector_type: 'meta',
+        config_id: await freshConfig(),
+        return_url: base + 'a'.repeat(2048 - base.length),
+      },
     });
     expect(fits.status).toBe(201);
     await api('DELETE', `/v1/connectors/oauth/${fits.body.data.id}`);
   });
 
   it('a __proto__, constructor or prototype key anywhere in a body is a 400 and changes nothing', async () => {
-    const path = `/v1/connectors/configs/${ids.id}`;
+    const path = `/v1/connectors/configs/${await freshConfig()}`;
     const before = (await api('GET', `${path}/config`)).body.data;
     expect(before.app_id).toBe(APP.app_id);
     for (const key of ['__proto__', 'constructor', 'prototype']) {
