@@ -7,6 +7,7 @@ import { RequestContext } from '../http/context';
 import { ANSWER_HEADERS } from '../http/envelope';
 import { apiVersionReport } from '../services/apiVersions';
 import { counterSnapshot } from '../services/counters';
+import { lastRepair } from '../services/repair';
 import { settings } from '../settings';
 import { tableClient, tablesTarget } from '../stores/tables';
 import { secretStoreHealth } from '../stores/secretStoreHealth';
@@ -71,6 +72,18 @@ async function mayShowDetails(ctx: RequestContext): Promise<boolean> {
   }
 }
 
+function repairSnapshot() {
+  const report = lastRepair();
+  return report
+    ? {
+        checked_at: report.at,
+        secret_missing: report.secretMissing,
+        stray_versions_removed: report.strayVersions,
+        abandoned_authorizations: report.abandoned,
+      }
+    : null;
+}
+
 export async function health(ctx: RequestContext) {
   const [storage, secrets] = await Promise.all([
     storageState(),
@@ -95,6 +108,8 @@ export async function health(ctx: RequestContext) {
       dependencies,
       api_versions: apiVersions,
       counters: counterSnapshot(),
+      // The sweep's last repair in this instance (counts only): records whose secret is missing need a person.
+      repair: repairSnapshot(),
       metadata: { request_id: ctx.requestId },
     },
   };
