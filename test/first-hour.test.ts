@@ -69,10 +69,17 @@ beforeAll(async () => {
   azuritePort = Number(m[3]);
 }, 120000);
 
-afterAll(() => {
-  if (npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
+afterAll(async () => {
+  // SIGTERM reaches the host through npm (SIGKILL would leave the exec'd host running); SIGKILL only if stuck.
+  if (npm.exitCode === null && npm.signalCode === null) {
+    const exited = new Promise((r) => npm.once('exit', r));
+    npm.kill('SIGTERM');
+    const stuck = setTimeout(() => npm.kill('SIGKILL'), 20000);
+    await exited;
+    clearTimeout(stuck);
+  }
   rmSync(dataDir, { recursive: true, force: true });
-});
+}, 30000);
 
 describe('npm start', () => {
   it('listens on loopback only', async () => {

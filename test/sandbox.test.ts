@@ -101,11 +101,18 @@ beforeAll(async () => {
   await startSandbox();
 }, 120000);
 
-afterAll(() => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+afterAll(async () => {
+  // SIGTERM first: it reaches the sandbox through npm, which stops its host and fakes (SIGKILL would not).
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 20000);
+    await exited;
+    clearTimeout(stuck);
+  }
   if (hostPid && alive(hostPid)) process.kill(hostPid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
-});
+}, 30000);
 
 describe('npm run sandbox', () => {
   it('prints the API, the fakes and every sandbox app, whose config passes its schema', () => {
