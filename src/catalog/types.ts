@@ -38,7 +38,7 @@ export interface OAuthDialect {
   /** 'required': always S256; 'supported': S256 sent; 'none': not sent. */
   pkce: 'required' | 'supported' | 'none';
   /** How the token request authenticates the client. */
-  clientAuth: 'body' | 'basic' | 'query';
+  clientAuth: 'body' | 'basic';
   /** The name of the client id parameter (TikTok says client_key). */
   clientIdParam: string;
   /** Extra authorize parameters the platform needs (Google: access_type=offline, prompt=consent). */

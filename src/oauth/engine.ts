@@ -81,9 +81,6 @@ function clientRequest(
   switch (clientAuth) {
     case 'none':
       return { method: 'POST', url, form: params };
-    case 'query':
-      // Meta: a GET with everything, client secret included, in the query string.
-      return { method: 'GET', url, query: { ...id, client_secret: app.clientSecret, ...params } };
     case 'basic': {
       const basic = Buffer.from(
         `${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`,

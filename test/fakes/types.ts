@@ -33,6 +33,8 @@ export interface FakeStats {
   apiCalls: number;
   /** Every request, in order: method and path (no query string, so no token). */
   requests: Array<{ method: string; path: string }>;
+  /** Requests that carried an app secret (`client_secret`) in the URL, where proxies and access logs keep it. */
+  secretsInUrl: number;
 }
 
 export interface PlatformFake {
