@@ -11,6 +11,8 @@ param authAudience string
 param authAllowedTenants string
 param publicBaseUrl string
 param oauthAllowedReturnUrls string
+@description('The connections sweep\'s interval; the Functions timer schedule is computed from it when the app starts.')
+param sweepIntervalSeconds int
 param additionalAppSettings object
 
 resource site 'Microsoft.Web/sites@2024-04-01' existing = {
@@ -29,6 +31,8 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
+var queueEndpoint = 'https://${storage.name}.queue.${environment().suffixes.storage}'
+
 var baseUrl = empty(publicBaseUrl) ? 'https://${site.properties.defaultHostName}' : publicBaseUrl
 
 var settings = {
@@ -37,11 +41,16 @@ var settings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
   TABLES_ENDPOINT: 'https://${storage.name}.table.${environment().suffixes.storage}'
+  // Webhook deliveries: the app's queue client (QUEUES_ENDPOINT) and the queue trigger's connection (QUEUES).
+  QUEUES_ENDPOINT: queueEndpoint
+  QUEUES__queueServiceUri: queueEndpoint
+  QUEUES__credential: 'managedidentity'
   KEY_VAULT_URL: vault.properties.vaultUri
   AUTH_AUTHORITY: authAuthority
   AUTH_AUDIENCE: authAudience
   AUTH_ALLOWED_TENANTS: authAllowedTenants
   PUBLIC_BASE_URL: baseUrl
+  SWEEP_INTERVAL_SECONDS: string(sweepIntervalSeconds)
   // No landing page at "/": the host answers 204 there, and the local host does the same.
   AzureWebJobsDisableHomepage: 'true'
 }

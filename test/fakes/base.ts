@@ -19,7 +19,7 @@ export interface PlatformFakeBaseOptions {
   interactiveConsent?: boolean;
   /** Time source in epoch ms, so tests can age codes and tokens without sleeping. */
   clock?: Clock;
-  /** Added before every answer, like a far-away platform (benchmarks only: tests never wait on time). */
+  /** Delay before every answer, in ms: a platform's round trip, for benchmarks. */
   latencyMs?: number;
 }
 
@@ -29,9 +29,9 @@ export abstract class PlatformFakeBase implements PlatformFake {
 
   protected readonly clock: Clock;
   protected readonly interactive: boolean;
+  private readonly latencyMs: number;
   protected readonly apps = new Map<string, FakeApp>();
   protected readonly faults = new FaultQueue();
-  private readonly latencyMs: number;
   private server: FakeServer | undefined;
   private denyConsent = false;
 

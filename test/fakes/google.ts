@@ -331,13 +331,14 @@ export type AdsAccessLevel = 'test' | 'explorer' | 'basic' | 'standard';
 
 export interface GoogleFakeOptions {
   interactiveConsent?: boolean;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   port?: number;
   clock?: Clock;
   /** Google Ads API version segment, e.g. v26. */
   adsVersion?: string;
   /** Rows per googleAds:search page; Google's is a fixed 10000, the fake's 10 so tests page. */
   adsPageSize?: number;
-  latencyMs?: number;
   /** Replaces a customer's seeded campaigns with this many (the reports benchmark's 50). */
   campaignsOf?: { customerId: string; count: number };
   /**
