@@ -269,7 +269,7 @@ async function jobPage(
     url: `${api(call)}/${runId}/insights`,
     query: { limit: String(PAGE_LIMIT), after },
   });
-  return rowsPage(res.body, plan, `${JOB}${runId}:`);
+  return { ...rowsPage(res.body, plan, `${JOB}${runId}:`), here: `${JOB}${runId}:${after ?? ''}` };
 }
 
 async function startJob(
