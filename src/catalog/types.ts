@@ -49,6 +49,11 @@ export interface OAuthDialect {
    * Absent: the family revokes in its own way, or not at all.
    */
   revocation?: { token: 'refresh' | 'access'; clientAuth: 'none' | 'body' | 'basic'; typeHint?: boolean };
+  /**
+   * A configuration field that, when set, replaces the scopes on the authorize URL with a stored login
+   * configuration (Facebook Login for Business: `login_config_id` sent as `config_id`, which sets the permissions).
+   */
+  loginConfiguration?: { field: string; param: string };
   /** 'rotating': each refresh returns a new refresh token; 'static': it stays; 'exchange': Meta's long-lived token exchange. */
   refresh: 'rotating' | 'static' | 'exchange';
   /** Days after which the platform expires a refresh token that is not used (Google: six months). */

@@ -36,14 +36,26 @@ export function usesPkce(def: ConnectorDefinition): boolean {
 export function authorizationUrl(
   def: ConnectorDefinition,
   app: AppCredentials,
-  options: { state: string; redirectUri: string; scopes: string[]; pkce?: Pkce },
+  options: {
+    state: string;
+    redirectUri: string;
+    scopes: string[];
+    pkce?: Pkce;
+    /** The configuration's fields (a login configuration id, where the dialect has one). */
+    config?: Record<string, string>;
+  },
 ): string {
   const url = new URL(def.endpoints.authorize);
+  const login = def.oauth.loginConfiguration;
+  const loginConfig = login ? options.config?.[login.field] : undefined;
   const params: Record<string, string> = {
     [def.oauth.clientIdParam]: app.clientId,
     redirect_uri: options.redirectUri,
     response_type: 'code',
-    scope: options.scopes.join(def.oauth.scopeSeparator),
+    // A login configuration carries the permissions; the platform takes it instead of a scope list.
+    ...(login && loginConfig
+      ? { [login.param]: loginConfig }
+      : { scope: options.scopes.join(def.oauth.scopeSeparator) }),
     state: options.state,
     ...def.oauth.authorizeParams,
   };

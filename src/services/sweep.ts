@@ -7,6 +7,8 @@ import { InvocationContext } from '@azure/functions';
 import { findDefinition } from '../catalog/registry';
 import { ApiError } from '../http/errors';
 import { secretStore } from '../secrets';
+import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
+import { describeFailure, isDependencyFailure } from '../stores/failures';
 import { readConfiguration } from '../stores/configurationStore';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
 import { DueEntry, dueIndex } from '../stores/dueIndexStore';
@@ -17,9 +19,11 @@ import { tablesSdk } from '../stores/tables';
 import { updateConnection } from './connectionRecords';
 import { verifierRef } from './connections';
 import { counters } from './counters';
+import { RepairReport, repairLeftovers } from './repair';
 import { removeEntry } from './dueIndex';
 import { NOTICE_MS, renewalExtendsGrant } from './grantSchedule';
 import { freshToken } from './tokenLifecycle';
+import { backfillGrantEnds } from './sweepBackfill';
 import { runBounded } from './workPool';
 
 /** Due entries read per page; the sweep goes on page by page until nothing due is left. */
@@ -48,6 +52,8 @@ export interface SweepReport {
   stale: number;
   /** Removed: authorizations never completed (state and PKCE verifier), idle sessions, secrets whose record never landed. */
   purged: { states: number; sessions: number; secrets: number };
+  /** What the repair found this run (services/repair.ts); absent when it did not run. */
+  repair?: RepairReport;
 }
 
 /** How old a secret without a record must be before the sweep removes it: its record may still be on its way. */
@@ -130,7 +136,9 @@ async function handleDue(stored: Stored<ConnectionRecord>, now: number, report: 
   if (!renewalExtendsGrant(def, record)) {
     // Announced once per grant: the write that sets the marker is the one that announces it.
     await rescheduled(stored, now, (c) =>
-      c.reconnectBy === record.reconnectBy ? { ...c, reconnectNoticeFor: c.reconnectBy } : c,
+      c.reconnectBy === record.reconnectBy && c.reconnectNoticeFor !== c.reconnectBy
+        ? { ...c, reconnectNoticeFor: c.reconnectBy }
+        : c,
     );
     report.noticed++;
     return;
@@ -216,6 +224,7 @@ export async function sweepConnections(
     stale: 0,
     purged: { states: 0, sessions: 0, secrets: 0 },
   };
+  report.entitiesRead += await backfillGrantEnds().catch(() => 0);
   await sweepDue(now, report).catch((err: unknown) => {
     report.failed++;
     invocation.warn(`sweep: reading the due index failed: ${err instanceof Error ? err.name : 'error'}`);
@@ -226,6 +235,19 @@ export async function sweepConnections(
     );
     return report.purged;
   });
+  report.repair = await repairLeftovers(now, (m) => invocation.warn(m));
   invocation.info(JSON.stringify({ event: 'sweep', ...report, counters }));
   return report;
+}
+
+/**
+ * A run stopped by storage or the secret store being down is a warning, without a stack: the next run tries
+ * again. Anything else is a bug and is thrown on.
+ */
+export function warnOfOutage(invocation: InvocationContext, err: unknown): void {
+  const secrets = err instanceof SecretStoreUnavailableError || err instanceof SecretKeyMismatchError;
+  if (!secrets && !isDependencyFailure(err)) throw err;
+  invocation.warn(
+    `sweep: stopped, a dependency is unavailable (${describeFailure(err)}); the next run tries again`,
+  );
 }
