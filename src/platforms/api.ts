@@ -19,6 +19,8 @@ export interface ApiFailure {
   retryAfterSeconds?: number;
   /** With token_invalid: the user took the app's access away at the platform. */
   revokedByUser?: boolean;
+  /** With bad_request: the query asks for more than one answer can hold; a smaller one (split by date) works. */
+  queryTooLarge?: boolean;
 }
 
 export interface ApiDialect {
