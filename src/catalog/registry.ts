@@ -1,4 +1,4 @@
-// Every connector type, with endpoint overrides from the settings applied once per process.
+// Every connector type, with endpoint and API version overrides from the settings applied once per process.
 import { googleDefinitions } from '../platforms/google/definition';
 import { linkedinDefinitions } from '../platforms/linkedin/definition';
 import { metaDefinitions } from '../platforms/meta/definition';
@@ -6,6 +6,7 @@ import { tiktokDefinitions } from '../platforms/tiktok/definition';
 import { tiktokAdsDefinitions } from '../platforms/tiktokAds/definition';
 import { xDefinitions } from '../platforms/x/definition';
 import { settings } from '../settings';
+import { resolveApiVersions } from './apiVersions';
 import { ConnectorDefinition, ConnectorType, CONNECTOR_TYPES, Endpoints } from './types';
 
 const DEFINITIONS: readonly ConnectorDefinition[] = [
@@ -32,12 +33,22 @@ function withOverrides(def: ConnectorDefinition, env: NodeJS.ProcessEnv): Connec
   return { ...def, endpoints };
 }
 
+/** A definition as the settings in `env` make it: endpoint overrides, then the API versions in effect. */
+export function resolveDefinition(def: ConnectorDefinition, env: NodeJS.ProcessEnv): ConnectorDefinition {
+  return resolveApiVersions(withOverrides(def, env), env);
+}
+
+/** Every definition as the settings in `env` make it (the process's own come from allDefinitions()). */
+export function resolveDefinitions(env: NodeJS.ProcessEnv): ConnectorDefinition[] {
+  return DEFINITIONS.map((d) => resolveDefinition(d, env));
+}
+
 let resolved: Map<ConnectorType, ConnectorDefinition> | undefined;
 
 function definitions(): Map<ConnectorType, ConnectorDefinition> {
   if (!resolved) {
     const env = settings().env;
-    resolved = new Map(DEFINITIONS.map((d) => [d.type, withOverrides(d, env)]));
+    resolved = new Map(DEFINITIONS.map((d) => [d.type, resolveDefinition(d, env)]));
   }
   return resolved;
 }

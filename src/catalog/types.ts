@@ -89,6 +89,37 @@ export interface OAuthDialect {
   refreshTokenIdleDays?: number;
 }
 
+/**
+ * A versioned platform API a connector type calls, as data: the version used by default, the days the platform
+ * retires its versions, where the version travels and the setting that names another one. The registry
+ * resolves it once per process (src/catalog/apiVersions.ts); /health lists what is in use with its sunset.
+ */
+export interface VersionedApi {
+  /** What /health calls it: 'graph', 'marketing', 'google_ads', 'rest'… */
+  api: string;
+  /** The version used when no setting names one. */
+  version: string;
+  /** The retirement day (YYYY-MM-DD, UTC) of each version the platform has dated; a version not listed has none known. */
+  sunsets: Readonly<Record<string, string>>;
+  /**
+   * Where the version travels: a path segment of the named endpoints (the first endpoint is the API base; when
+   * `from` is set, that first endpoint is derived from the `from` endpoint with this API's version), or a header.
+   */
+  carrier: { endpoints: string[]; from?: string } | { header: string };
+  /** The setting that names another version: CONNECTOR_<TYPE>_API_VERSION, CONNECTOR_META_ADS_API_VERSION. */
+  setting: string;
+  /** An older setting still honoured after `setting`, so existing deployments keep working. */
+  legacySetting?: string;
+}
+
+/** A versioned API as one process uses it: the version in effect and its sunset (null when none is known). */
+export interface ApiVersionInUse {
+  api: string;
+  version: string;
+  sunset: string | null;
+  setting: string;
+}
+
 /** The cheapest call that names the account a token belongs to: a GET under the API base, and where in the answer. */
 export interface IdentityCall {
   path: string;
@@ -106,6 +137,10 @@ export interface ConnectorDefinition {
   authType: 'oauth2';
   capabilities: Capability[];
   endpoints: Endpoints;
+  /** The versioned APIs this type calls (their base URLs are in `endpoints`, or the version goes in a header). */
+  apis: VersionedApi[];
+  /** Filled in by the registry: the version of each of `apis` in effect, in the same order. */
+  apiVersions?: ApiVersionInUse[];
   oauth: OAuthDialect;
   /** The identity call, as data; absent when the family needs code for it (Google Ads). */
   identity?: IdentityCall;

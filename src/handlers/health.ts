@@ -1,6 +1,9 @@
 // GET /health: each dependency's state, 200 when all are up, 503 otherwise, so a load balancer can act on it;
-// and this instance's counters (numbers only: the route is anonymous).
+// the platform API versions in use with their sunsets; and this instance's counters (numbers only: the route is
+// anonymous). A version near or past its sunset makes the status `degraded` but keeps 200: it is a warning for
+// an operator (change one setting), not an outage a load balancer should route around.
 import { RequestContext } from '../http/context';
+import { apiVersionReport } from '../services/apiVersions';
 import { counterSnapshot } from '../services/counters';
 import { settings } from '../settings';
 import { tableClient, tablesTarget } from '../stores/tables';
@@ -55,12 +58,15 @@ export async function health(ctx: RequestContext) {
   ]);
   const dependencies = { storage, secrets, auth: authState() };
   const healthy = Object.values(dependencies).every((d) => d.status === 'ok');
+  const apiVersions = apiVersionReport();
+  const versionsCurrent = apiVersions.every((v) => v.status === 'ok');
   return {
     status: healthy ? 200 : 503,
     headers: { 'x-request-id': ctx.requestId, 'Cache-Control': 'no-store' },
     jsonBody: {
-      status: healthy ? 'ok' : 'degraded',
+      status: healthy && versionsCurrent ? 'ok' : 'degraded',
       dependencies,
+      api_versions: apiVersions,
       counters: counterSnapshot(),
       metadata: { request_id: ctx.requestId },
     },

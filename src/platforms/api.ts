@@ -10,6 +10,8 @@ export type FailureKind =
   | 'bad_request'
   | 'not_found'
   | 'forbidden'
+  /** The platform no longer serves the API version the service is set to: an operator changes a setting. */
+  | 'version_retired'
   | 'platform';
 
 export interface ApiFailure {

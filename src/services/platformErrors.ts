@@ -30,6 +30,9 @@ export function platformFailure(err: PlatformApiError | PlatformUnreachableError
       return new ApiError(409, failure.message, { code: 'platform_forbidden' });
     case 'token_invalid':
       return new ApiError(409, `${failure.message} Reconnect the account.`, { code: 'reconnect_required' });
+    case 'version_retired':
+      // Nothing the caller can change: the message names the setting the operator changes.
+      return new ApiError(502, failure.message, { code: 'platform_version_retired' });
     default:
       return new ApiError(502, failure.message, { code: 'platform_error' });
   }

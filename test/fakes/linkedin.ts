@@ -28,6 +28,13 @@ const REFRESH_TOKEN_TTL_SECONDS = 31_536_000; // 365 days, counted from the firs
 const DEFAULT_CODE_TTL_SECONDS = 600;
 /** Versions are active for a year after their month; older ones answer 426. */
 const VERSION_LIFE_MONTHS = 12;
+/** Where LinkedIn's migrations table names the sunset day, that day decides (426 from it on). */
+const DOCUMENTED_SUNSETS: Record<string, string> = {
+  '202511': '2026-11-16',
+  '202601': '2027-01-15',
+  '202602': '2027-02-15',
+  '202603': '2027-03-16',
+};
 const MAX_ANALYTICS_FIELDS = 20;
 const DEFAULT_PAGE_SIZE = 10;
 
@@ -676,7 +683,9 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
       ? (now.getUTCFullYear() - Number(m[1])) * 12 + (now.getUTCMonth() + 1 - Number(m[2]))
       : Number.NaN;
     const validMonth = m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 12;
-    if (!validMonth || !(monthsOld >= 0 && monthsOld <= VERSION_LIFE_MONTHS)) {
+    const sunset = DOCUMENTED_SUNSETS[version];
+    const sunsetPassed = sunset !== undefined && this.clock() >= Date.parse(`${sunset}T00:00:00Z`);
+    if (!validMonth || sunsetPassed || !(monthsOld >= 0 && monthsOld <= VERSION_LIFE_MONTHS)) {
       return json(426, {
         status: 426,
         code: 'NONEXISTENT_VERSION',

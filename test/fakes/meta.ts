@@ -34,6 +34,23 @@ import { FakeApp, FakeConnectorType, FakeFault } from './types';
 
 export const META_DEFAULT_VERSION = 'v25.0';
 
+/** Versions the fake serves under graph.facebook.com (Graph upgrades an expired one, so each still answers). */
+const GRAPH_VERSIONS = new Set(['v21.0', 'v22.0', 'v23.0', 'v24.0', 'v25.0', 'v26.0', 'v27.0']);
+/**
+ * Marketing API versions and the day each expires (Marketing API version history; null: not dated yet). Ads
+ * calls (ad accounts, insights) under an expired or unknown version answer error #2635.
+ */
+const MARKETING_VERSIONS: Record<string, string | null> = {
+  'v23.0': '2026-06-09',
+  'v24.0': '2026-11-10',
+  'v25.0': '2027-02-23',
+  'v26.0': null,
+  'v27.0': null,
+};
+const LATEST_MARKETING_VERSION = 'v27.0';
+/** Paths served by the Marketing API: an ad account and what hangs off it, and a user's ad accounts. */
+const ADS_PATH = /^act_[0-9]+(\/|$)|^[^/]+\/adaccounts$/;
+
 const SHORT_LIVED_SECONDS = 3600;
 const LONG_LIVED_SECONDS = 5_184_000; // 60 days
 const DATA_ACCESS_SECONDS = 90 * 86_400;
@@ -243,6 +260,11 @@ const E = {
       code: 2500,
     }),
   unknownPath: (rest: string) => metaError({ message: `Unknown path components: /${rest}`, code: 2500 }),
+  deprecatedAdsVersion: () =>
+    metaError({
+      message: `(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: ${LATEST_MARKETING_VERSION}.`,
+      code: 2635,
+    }),
   unsupported: (method: string, id: string) =>
     metaError({
       message: `Unsupported ${method.toLowerCase()} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at ${DOCS_URL}`,
@@ -460,13 +482,21 @@ export class MetaFake extends PlatformFakeBase {
   // ---- Dispatch ----
 
   protected async route(req: FakeRequest): Promise<FakeResponse> {
-    const prefix = `/${this.version}/`;
-    if (!req.path.startsWith(prefix)) return E.unknownPath(req.path.replace(/^\/+/, ''));
-    const rest = req.path.slice(prefix.length).replace(/\/+$/, '');
+    const [, version = '', ...path] = req.path.split('/');
+    if (!GRAPH_VERSIONS.has(version)) return E.unknownPath(req.path.replace(/^\/+/, ''));
+    const rest = path.join('/').replace(/\/+$/, '');
+    if (ADS_PATH.test(rest) && !this.marketingVersionServed(version)) return E.deprecatedAdsVersion();
     if (rest === 'dialog/oauth') return this.authorize(req);
     if (rest === 'oauth/access_token') return this.tokenEndpoint(requestParams(req));
     if (rest === 'debug_token') return this.debugToken(requestParams(req));
     return this.api(req, rest);
+  }
+
+  /** Whether the Marketing API still serves a version at the fake's time. */
+  private marketingVersionServed(version: string): boolean {
+    if (!(version in MARKETING_VERSIONS)) return false;
+    const expires = MARKETING_VERSIONS[version];
+    return expires === null || this.clock() < Date.parse(`${expires}T00:00:00Z`);
   }
 
   // ---- Login dialog ----

@@ -6,6 +6,16 @@ import { googleAdsExecute, googleAdsQuerySchema, youtubeExecute, youtubeQuerySch
 
 export const GOOGLE_ADS_VERSION = 'v26';
 
+// Google dates a sunset to the month ahead of time ("projected sunset", Ads blog 2025-09-04) and names the day
+// later: the first day of the projected month is the conservative day to warn against.
+const GOOGLE_ADS_SUNSETS = {
+  v22: '2026-10-07', // announced day (Ads blog 2026-09-02)
+  v23: '2027-02-01',
+  v24: '2027-05-01',
+  v25: '2027-08-01',
+  v26: '2027-11-01',
+};
+
 const AUTHORIZE = 'https://accounts.google.com/o/oauth2/v2/auth';
 const TOKEN = 'https://oauth2.googleapis.com/token';
 const REVOKE = 'https://oauth2.googleapis.com/revoke';
@@ -43,6 +53,15 @@ export const googleDefinitions: ConnectorDefinition[] = [
       revoke: REVOKE,
       api: `https://googleads.googleapis.com/${GOOGLE_ADS_VERSION}`,
     },
+    apis: [
+      {
+        api: 'google_ads',
+        version: GOOGLE_ADS_VERSION,
+        sunsets: GOOGLE_ADS_SUNSETS,
+        carrier: { endpoints: ['api'] },
+        setting: 'CONNECTOR_GOOGLE_ADS_API_VERSION',
+      },
+    ],
     oauth: dialect(['https://www.googleapis.com/auth/adwords']),
     appCredentialFields: { clientId: 'client_id', clientSecret: 'client_secret' },
     configSchema: configSchema(
@@ -81,6 +100,23 @@ export const googleDefinitions: ConnectorDefinition[] = [
       api: 'https://www.googleapis.com/youtube/v3',
       analytics: 'https://youtubeanalytics.googleapis.com/v2',
     },
+    // Neither API has a dated retirement.
+    apis: [
+      {
+        api: 'data',
+        version: 'v3',
+        sunsets: {},
+        carrier: { endpoints: ['api'] },
+        setting: 'CONNECTOR_YOUTUBE_API_VERSION',
+      },
+      {
+        api: 'analytics',
+        version: 'v2',
+        sunsets: {},
+        carrier: { endpoints: ['analytics'] },
+        setting: 'CONNECTOR_YOUTUBE_ANALYTICS_API_VERSION',
+      },
+    ],
     oauth: dialect([
       'https://www.googleapis.com/auth/youtube.readonly',
       'https://www.googleapis.com/auth/yt-analytics.readonly',

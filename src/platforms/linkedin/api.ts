@@ -1,13 +1,13 @@
 // LinkedIn: errors {message, serviceErrorCode, status}; every /rest call carries LinkedIn-Version and the
 // Rest.li protocol header; 429 comes without Retry-After (limits are daily), 426 means a sunset version.
+import { apiVersion } from '../../catalog/apiVersions';
 import { ApiDialect, failureFromStatus } from '../api';
 import { field } from '../http';
-import { LINKEDIN_VERSION } from './definition';
 
 export const linkedinApi: ApiDialect = {
-  headers: (token, { config }) => ({
+  headers: (token, { definition }) => ({
     authorization: `Bearer ${token}`,
-    'LinkedIn-Version': config.linkedin_version ?? process.env.CONNECTOR_LINKEDIN_VERSION ?? LINKEDIN_VERSION,
+    'LinkedIn-Version': apiVersion(definition, 'rest'),
     'X-Restli-Protocol-Version': '2.0.0',
   }),
   classify: (res) => {
@@ -17,8 +17,8 @@ export const linkedinApi: ApiDialect = {
     if (res.status === 429) return { kind: 'rate_limited', message, retryAfterSeconds: 3600 };
     if (res.status === 426) {
       return {
-        kind: 'platform',
-        message: `${message} (the LinkedIn-Version is no longer served; set CONNECTOR_LINKEDIN_VERSION)`,
+        kind: 'version_retired',
+        message: `${message} (LinkedIn no longer serves this LinkedIn-Version; set CONNECTOR_LINKEDIN_API_VERSION to a current one)`,
       };
     }
     return failureFromStatus(res.status, message);

@@ -4,8 +4,19 @@ import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema
 import { ConnectorDefinition } from '../../catalog/types';
 import { linkedinExecute, linkedinQuerySchema } from './schemas';
 
-/** The LinkedIn-Version header (YYYYMM) every /rest call carries. */
-export const LINKEDIN_VERSION = '202603';
+/** The LinkedIn-Version header (YYYYMM) every /rest call carries, unless CONNECTOR_LINKEDIN_API_VERSION names another. */
+export const LINKEDIN_VERSION = '202606';
+
+// Sunset days from LinkedIn's migrations table (learn.microsoft.com/linkedin/marketing/integrations/migrations).
+// 202606 is not dated there yet; LinkedIn serves each monthly version for at least a year, so its first of
+// June 2027 is the conservative day to warn against.
+const LINKEDIN_SUNSETS = {
+  '202511': '2026-11-16',
+  '202601': '2027-01-15',
+  '202602': '2027-02-15',
+  '202603': '2027-03-16',
+  '202606': '2027-06-01',
+};
 
 export const linkedinDefinitions: ConnectorDefinition[] = [
   {
@@ -22,6 +33,16 @@ export const linkedinDefinitions: ConnectorDefinition[] = [
       // The API origin: calls go to /rest/... (versioned by header) and /v2/userinfo.
       api: 'https://api.linkedin.com',
     },
+    apis: [
+      {
+        api: 'rest',
+        version: LINKEDIN_VERSION,
+        sunsets: LINKEDIN_SUNSETS,
+        carrier: { header: 'LinkedIn-Version' },
+        setting: 'CONNECTOR_LINKEDIN_API_VERSION',
+        legacySetting: 'CONNECTOR_LINKEDIN_VERSION',
+      },
+    ],
     oauth: {
       scopes: ['openid', 'profile', 'r_ads_reporting', 'rw_organization_admin', 'w_organization_social'],
       scopeSeparator: ' ',

@@ -3,6 +3,10 @@
 import { ApiDialect, failureFromStatus } from '../api';
 import { META_APP_REMOVED } from '../../oauth/engine';
 import { field } from '../http';
+import { META_ADS_VERSION_SETTING } from './definition';
+
+/** "(#2635) You are calling a deprecated version of the Ads API": the Marketing API version has expired. */
+const DEPRECATED_ADS_VERSION = 2635;
 
 const THROTTLE_CODES = new Set([4, 17, 32, 613]);
 
@@ -32,6 +36,12 @@ export const metaApi: ApiDialect = {
     if (code === 190 || code === 102) {
       const revokedByUser = field(res.body, 'error', 'error_subcode') === META_APP_REMOVED;
       return { kind: 'token_invalid', message: `Meta: ${message}`, revokedByUser };
+    }
+    if (code === DEPRECATED_ADS_VERSION) {
+      return {
+        kind: 'version_retired',
+        message: `Meta: ${message} Set ${META_ADS_VERSION_SETTING} to a current Marketing API version.`,
+      };
     }
     if (typeof code === 'number' && (THROTTLE_CODES.has(code) || (code >= 80000 && code <= 80014))) {
       return {

@@ -2,15 +2,39 @@
 // three connector types: comma-separated scopes, the code exchange in the query string, and no refresh
 // token (a long-lived token through fb_exchange_token instead).
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
-import { ConnectorDefinition, IdentityCall, OAuthDialect } from '../../catalog/types';
+import { ConnectorDefinition, IdentityCall, OAuthDialect, VersionedApi } from '../../catalog/types';
 import { metaExecute, metaQuerySchema } from './schemas';
 
 export const META_GRAPH_VERSION = 'v25.0';
+/** The Marketing API (ad accounts, insights) retires versions sooner than Graph: it has its own. */
+export const META_MARKETING_VERSION = 'v27.0';
+/** The setting that names the Marketing API version for every Meta-family type. */
+export const META_ADS_VERSION_SETTING = 'CONNECTOR_META_ADS_API_VERSION';
 
 const endpoints = {
   authorize: `https://www.facebook.com/${META_GRAPH_VERSION}/dialog/oauth`,
   token: `https://graph.facebook.com/${META_GRAPH_VERSION}/oauth/access_token`,
   api: `https://graph.facebook.com/${META_GRAPH_VERSION}`,
+  // Marketing API calls: the API base's origin with the Marketing API version (derived by the registry).
+  ads: `https://graph.facebook.com/${META_MARKETING_VERSION}`,
+};
+
+// Graph API: v25.0 lives to 2028-07-29 (graph-api/changelog/versions). Marketing API expirations from its version
+// history (marketing-api-changelog/versions): v24.0 2026-11-10, v25.0 2027-02-23; v26.0 and v27.0 not yet dated.
+const graphApi = (type: string): VersionedApi => ({
+  api: 'graph',
+  version: META_GRAPH_VERSION,
+  sunsets: { 'v25.0': '2028-07-29' },
+  carrier: { endpoints: ['api', 'token', 'authorize'] },
+  setting: `CONNECTOR_${type}_API_VERSION`,
+});
+
+const marketingApi: VersionedApi = {
+  api: 'marketing',
+  version: META_MARKETING_VERSION,
+  sunsets: { 'v23.0': '2026-06-09', 'v24.0': '2026-11-10', 'v25.0': '2027-02-23' },
+  carrier: { endpoints: ['ads'], from: 'api' },
+  setting: META_ADS_VERSION_SETTING,
 };
 
 const dialect = (scopes: string[]): OAuthDialect => ({
@@ -38,6 +62,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
     authType: 'oauth2',
     capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
     endpoints,
+    apis: [graphApi('META'), marketingApi],
     oauth: dialect([
       'ads_read',
       'business_management',
@@ -70,6 +95,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
     authType: 'oauth2',
     capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
     endpoints,
+    apis: [graphApi('FACEBOOK')],
     oauth: dialect(['pages_show_list', 'pages_read_engagement', 'pages_manage_posts', 'read_insights']),
     identity: META_IDENTITY,
     appCredentialFields: { clientId: 'app_id', clientSecret: 'app_secret' },
@@ -95,6 +121,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
     authType: 'oauth2',
     capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
     endpoints,
+    apis: [graphApi('INSTAGRAM')],
     oauth: dialect([
       'instagram_basic',
       'instagram_manage_insights',

@@ -18,15 +18,22 @@ interface PageEntry {
 }
 
 const api = (call: OperationCall) => call.definition.endpoints.api;
+/** Marketing API calls (ad accounts, insights) go to the same origin with the Marketing API version. */
+const adsApi = (call: OperationCall) => call.definition.endpoints.ads ?? api(call);
 
 /** Every item of a Graph API list, following `paging.cursors.after` (never the `next` URL: it holds the token). */
-async function listAll<T>(call: OperationCall, path: string, query: Record<string, string>): Promise<T[]> {
+async function listAll<T>(
+  call: OperationCall,
+  base: string,
+  path: string,
+  query: Record<string, string>,
+): Promise<T[]> {
   const items: T[] = [];
   let after: string | undefined;
   for (let page = 0; page < PAGE_LIMIT; page++) {
     const res = await call.api({
       method: 'GET',
-      url: `${api(call)}${path}`,
+      url: `${base}${path}`,
       query: { ...query, limit: '100', after },
     });
     const data = field(res.body, 'data');
@@ -40,13 +47,13 @@ async function listAll<T>(call: OperationCall, path: string, query: Record<strin
 }
 
 async function pages(call: OperationCall): Promise<PageEntry[]> {
-  return listAll<PageEntry>(call, '/me/accounts', {
+  return listAll<PageEntry>(call, api(call), '/me/accounts', {
     fields: 'id,name,category,access_token,instagram_business_account{id,username}',
   });
 }
 
 async function adAccounts(call: OperationCall): Promise<Account[]> {
-  const raw = await listAll<Record<string, unknown>>(call, '/me/adaccounts', {
+  const raw = await listAll<Record<string, unknown>>(call, adsApi(call), '/me/adaccounts', {
     fields: 'account_id,name,account_status,currency',
   });
   return raw.map((a) => ({
@@ -108,7 +115,7 @@ async function adInsights(
   const fields = (q.fields as string[] | undefined) ?? ['impressions', 'clicks', 'spend'];
   const res = await call.api({
     method: 'GET',
-    url: `${api(call)}/${asAdAccount(account)}/insights`,
+    url: `${adsApi(call)}/${asAdAccount(account)}/insights`,
     query: {
       fields: fields.join(','),
       level: q.level as string | undefined,

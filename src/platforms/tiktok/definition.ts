@@ -18,6 +18,16 @@ export const tiktokDefinitions: ConnectorDefinition[] = [
       revoke: 'https://open.tiktokapis.com/v2/oauth/revoke/',
       api: 'https://open.tiktokapis.com/v2',
     },
+    // The v2 Open API has no dated retirement; its OAuth endpoints (also under /v2) stay as they are.
+    apis: [
+      {
+        api: 'open_api',
+        version: 'v2',
+        sunsets: {},
+        carrier: { endpoints: ['api'] },
+        setting: 'CONNECTOR_TIKTOK_API_VERSION',
+      },
+    ],
     oauth: {
       scopes: ['user.info.basic', 'video.list', 'video.publish'],
       scopeSeparator: ',',

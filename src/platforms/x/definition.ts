@@ -21,6 +21,16 @@ export const xDefinitions: ConnectorDefinition[] = [
       app_token: 'https://api.x.com/oauth2/token',
       api: 'https://api.x.com/2',
     },
+    // X API v2 has no dated retirement.
+    apis: [
+      {
+        api: 'v2',
+        version: '2',
+        sunsets: {},
+        carrier: { endpoints: ['api'] },
+        setting: 'CONNECTOR_TWITTER_API_VERSION',
+      },
+    ],
     oauth: {
       scopes: ['tweet.read', 'users.read', 'tweet.write', 'offline.access'],
       scopeSeparator: ' ',
