@@ -2,6 +2,7 @@
 // the callback, the JSON token exchange, no refresh (409 refresh_not_supported), advertisers with currency and
 // time zone, the native report query paged by next_page, TikTok's envelope codes in the contract's terms,
 // configuration verify and revocation on delete.
+import { resolveDefinitions } from '../src/catalog/registry';
 import { CODES, TikTokAdsFake } from './fakes/tiktokAds';
 import { Api, apiClient } from './support/api';
 import { connectThroughFlow } from './support/connect';
@@ -65,6 +66,33 @@ describe('catalog', () => {
       '/advertiser_id',
       '/app_id',
     ]);
+  });
+});
+
+describe('API version', () => {
+  it('is v1.3 by default, in /health, and CONNECTOR_TIKTOK_ADS_API_VERSION moves the API and token URLs', async () => {
+    const health = await api('GET', '/health', { token: null });
+    expect(health.body.api_versions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'tiktok_ads', api: 'marketing', version: 'v1.3', sunset: null }),
+      ]),
+    );
+    const byDefault = resolveDefinitions({}).find((d) => d.type === 'tiktok_ads');
+    expect(byDefault?.endpoints).toEqual({
+      authorize: 'https://business-api.tiktok.com/portal/auth',
+      token: 'https://business-api.tiktok.com/open_api/v1.3/oauth2/access_token/',
+      revoke: 'https://business-api.tiktok.com/open_api/v1.3/oauth2/revoke_token/',
+      api: 'https://business-api.tiktok.com/open_api/v1.3',
+    });
+    const next = resolveDefinitions({ CONNECTOR_TIKTOK_ADS_API_VERSION: 'v1.4' }).find(
+      (d) => d.type === 'tiktok_ads',
+    );
+    expect(next?.endpoints).toEqual({
+      authorize: 'https://business-api.tiktok.com/portal/auth',
+      token: 'https://business-api.tiktok.com/open_api/v1.4/oauth2/access_token/',
+      revoke: 'https://business-api.tiktok.com/open_api/v1.4/oauth2/revoke_token/',
+      api: 'https://business-api.tiktok.com/open_api/v1.4',
+    });
   });
 });
 

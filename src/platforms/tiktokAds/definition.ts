@@ -6,7 +6,7 @@ import { ConnectorDefinition } from '../../catalog/types';
 import { NO_PERMISSION } from './codes';
 import { tiktokAdsQuerySchema } from './schemas';
 
-/** The Marketing API version the base URL names. */
+/** The Marketing API version the base URLs name by default (CONNECTOR_TIKTOK_ADS_API_VERSION names another). */
 export const TIKTOK_ADS_API_VERSION = 'v1.3';
 const ORIGIN = 'https://business-api.tiktok.com';
 
@@ -26,6 +26,16 @@ export const tiktokAdsDefinitions: ConnectorDefinition[] = [
       revoke: `${ORIGIN}/open_api/${TIKTOK_ADS_API_VERSION}/oauth2/revoke_token/`,
       api: `${ORIGIN}/open_api/${TIKTOK_ADS_API_VERSION}`,
     },
+    // v1.3 has no dated retirement. The token and revocation endpoints live under the same version and follow it.
+    apis: [
+      {
+        api: 'marketing',
+        version: TIKTOK_ADS_API_VERSION,
+        sunsets: {},
+        carrier: { endpoints: ['api', 'token', 'revoke'] },
+        setting: 'CONNECTOR_TIKTOK_ADS_API_VERSION',
+      },
+    ],
     oauth: {
       // The advertiser grants the permissions the app was set up with; the page takes no scope parameter.
       scopes: [],
