@@ -132,10 +132,18 @@ describe('the background sweep', () => {
     const tiktokRefreshes = tiktok.stats.refreshes;
     const tiktokApiCalls = tiktok.stats.apiCalls;
 
-    // Nothing calls the service meanwhile: only its timer runs.
+    // Nothing calls the service meanwhile: only its timer runs. The fake counts a renewal before the sweep
+    // that made it writes its line, so wait for the lines too.
+    const renewedSince = () =>
+      sweeps()
+        .slice(sweepsBefore)
+        .reduce((n, l) => n + l.renewed, 0);
     await waitUntil(
       'two renewals by the sweep',
-      () => tiktok.stats.refreshes >= tiktokRefreshes + 2 && sweeps().length >= sweepsBefore + 3,
+      () =>
+        tiktok.stats.refreshes >= tiktokRefreshes + 2 &&
+        sweeps().length >= sweepsBefore + 3 &&
+        renewedSince() >= 2,
       15000,
     );
     expect(loggedRequestIds().length).toBe(requestsBefore);
@@ -229,6 +237,15 @@ describe('the background sweep', () => {
     );
     const expired = await connection(tiktokId);
     expect(expired.last_error).toMatch(/reconnect/i);
+    // The record changes before the sweep that changed it writes its line: wait for the line.
+    await waitUntil(
+      'the line of the sweep that expired it',
+      () =>
+        sweeps()
+          .slice(sweepsBefore)
+          .some((l) => l.expired === 1),
+      5000,
+    );
     expect(sweeps().slice(sweepsBefore)).toContainEqual(
       expect.objectContaining({ event: 'sweep', examined: 2, expired: 1, failed: 0 }),
     );
