@@ -254,11 +254,15 @@ export const httpFunctions: HttpFunctionDeclaration[] = functions.filter(
   (f): f is HttpFunctionDeclaration => f.kind === 'http',
 );
 
-/** Lowest precedence: answers 404/405 as JSON for whatever no function above takes. */
+/**
+ * Lowest precedence: answers 404/405 as JSON for whatever no function above takes. It lists HEAD and OPTIONS
+ * too, which no function declares, so the Functions host hands them here (405 with Allow) instead of
+ * answering an empty 404 itself.
+ */
 export const fallbackFunction: HttpFunctionDeclaration = {
   kind: 'http',
   name: 'fallback',
-  methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
+  methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
   route: '{*path}',
   anonymous: true,
   handler: fallbackHandler(() => httpFunctions),

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { unmatchedResponse } from '../src/handlers/fallback';
+import { functionsHeaders, functionsQuery, passesBody } from './functionsRequest';
 import { MAX_BODY_BYTES } from '../src/http/body';
 import { failure } from '../src/http/envelope';
 import { requestIdOf } from '../src/http/requestId';
@@ -33,7 +34,15 @@ export interface LocalHost {
 
 class BodyTooLarge extends Error {}
 
+/** The body, when the Functions host would pass it (see passesBody); any other body is read and dropped. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
+  if (!passesBody(req)) {
+    return new Promise((resolve, reject) => {
+      req.on('end', () => resolve(Buffer.alloc(0)));
+      req.on('error', reject);
+      req.resume();
+    });
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -50,14 +59,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-function headerRecord(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
 
 async function writeResponse(res: ServerResponse, response: HttpResponse): Promise<void> {
@@ -138,7 +139,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
-    const headers = headerRecord(req);
+    const headers = functionsHeaders(req);
     // Only the host's own answers (413, 404, 405) need the request id here; the pipeline works out its own.
     const requestId = () => requestIdOf(new Headers(headers));
     const reply = (init: ReturnType<typeof failure>) => writeInit(res, init);
@@ -165,9 +166,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
     const lower = url.pathname.toLowerCase();
     const underPrefix = lower === prefix || lower.startsWith(`${prefix}/`);
-    const match = underPrefix
-      ? router.match(method, url.pathname.slice(prefix.length))
-      : ({ kind: 'not_found' } as const);
+    if (!underPrefix) {
+      // No function answers outside the route prefix: the Functions host's own empty answers (its home page
+      // at "/" is turned off by AzureWebJobsDisableHomepage, which answers 204 instead).
+      if (url.pathname === '/') res.writeHead(204);
+      else res.writeHead(404, { 'content-length': '0' });
+      res.end();
+      return;
+    }
+    const match = router.match(method, url.pathname.slice(prefix.length));
     if (match.kind !== 'found') {
       const error = unmatchedResponse(match);
       await reply(
@@ -181,8 +188,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       method,
       url: url.toString(),
       headers,
+      query: functionsQuery(url),
       params: match.params,
-      ...(body.length > 0 && method !== 'GET' ? { body: { bytes: body } } : {}),
+      ...(body.length > 0 && method !== 'GET' && method !== 'HEAD' ? { body: { bytes: body } } : {}),
     });
     const invocation = new InvocationContext({
       invocationId,

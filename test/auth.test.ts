@@ -23,6 +23,10 @@ afterAll(async () => {
 const validator = (overrides: Partial<ConstructorParameters<typeof TokenValidator>[0]> = {}) =>
   new TokenValidator({ authority: issuer.url, audiences: [TEST_AUDIENCE], ...overrides });
 
+/** What an accepted token must come out as: the tenant and the permissions it carries, not just "something". */
+const accepted = (tenantId: string, scopes = ['Connectors.ReadWrite']) =>
+  expect.objectContaining({ tenantId, scopes, roles: [] });
+
 async function rejects(v: TokenValidator, token: string, message: RegExp): Promise<void> {
   const err = await v.validate(token).then(
     () => undefined,
@@ -86,24 +90,30 @@ describe('token validation', () => {
   it('rejects a wrong audience and accepts any listed one', async () => {
     await rejects(validator(), await issuer.token({ aud: 'api://other' }), /audience/);
     const v = validator({ audiences: ['api://other', TEST_AUDIENCE] });
-    await expect(v.validate(await issuer.token({ aud: 'api://other' }))).resolves.toBeDefined();
+    await expect(v.validate(await issuer.token({ aud: 'api://other' }))).resolves.toEqual(accepted(TENANT_A));
   });
 
   it('applies 5 minutes of clock skew to exp and nbf', async () => {
     await rejects(validator(), await issuer.token({ exp: now() - 301 }), /expired/);
-    await expect(validator().validate(await issuer.token({ exp: now() - 200 }))).resolves.toBeDefined();
+    await expect(validator().validate(await issuer.token({ exp: now() - 200 }))).resolves.toEqual(
+      accepted(TENANT_A),
+    );
     await rejects(validator(), await issuer.token({ nbf: now() + 400 }), /not valid yet/);
-    await expect(validator().validate(await issuer.token({ nbf: now() + 200 }))).resolves.toBeDefined();
+    await expect(validator().validate(await issuer.token({ nbf: now() + 200 }))).resolves.toEqual(
+      accepted(TENANT_A),
+    );
   });
 
   it('requires a tid and checks it against the allowed tenants', async () => {
     await rejects(validator(), await issuer.token({ tid: null }), /tenant/);
     const onlyA = validator({ allowedTenants: [TENANT_A] });
-    await expect(onlyA.validate(await issuer.token())).resolves.toBeDefined();
+    await expect(onlyA.validate(await issuer.token())).resolves.toEqual(accepted(TENANT_A));
     await rejects(onlyA, await issuer.token({ tid: TENANT_B }), /tenant.*not allowed/);
     await expect(
-      validator({ allowedTenants: '*' }).validate(await issuer.token({ tid: TENANT_B })),
-    ).resolves.toBeDefined();
+      validator({ allowedTenants: '*' }).validate(
+        await issuer.token({ tid: TENANT_B, scp: 'Connectors.Read' }),
+      ),
+    ).resolves.toEqual(accepted(TENANT_B, ['Connectors.Read']));
   });
 
   it('fetches a new key set when a token names a kid it has not seen', async () => {
@@ -113,7 +123,7 @@ describe('token validation', () => {
     // The issuer now alternates keys; one of two tokens is signed with the new one.
     const tokens = [await issuer.token(), await issuer.token()];
     expect(tokens.some((t) => jwt.decode(t, { complete: true })?.header.kid === newKid)).toBe(true);
-    for (const t of tokens) await expect(v.validate(t)).resolves.toBeDefined();
+    for (const t of tokens) await expect(v.validate(t)).resolves.toEqual(accepted(TENANT_A));
   });
 
   it('answers "unavailable", not "invalid", when the authority cannot be reached', async () => {

@@ -676,6 +676,7 @@ const checks: Check[] = [
         'AzureWebJobsStorage__accountName',
         'AzureWebJobsStorage__credential',
         'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        'AzureWebJobsDisableHomepage',
       ];
       for (const k of required) expect1(p, keyList.includes(k), `app setting ${k} is missing`);
       const settings = ctx.bicep('infra/modules/app-settings.bicep').vars.get('settings');
@@ -704,6 +705,7 @@ const checks: Check[] = [
         "AzureWebJobsStorage__credential: 'connectionstring'",
       ],
       ['infra/modules/app-settings.bicep', /\n\s+AUTH_ALLOWED_TENANTS: authAllowedTenants/, ''],
+      ['infra/modules/app-settings.bicep', /\n\s+AzureWebJobsDisableHomepage: 'true'/, ''],
     ],
   },
   {

@@ -8,7 +8,13 @@ import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
 import { followAuthorization } from './support/oauthFlow';
 
-const TOKEN_TTL_SECONDS = 6;
+// The first access token lives 3 s, every later one an hour: once the first has expired, any renewal policy
+// renews it before use, and the renewed token cannot come due again while the 50 requests run, however slow
+// the machine. The state lives long enough for any flow; the test of its expiry waits for its own end.
+const FIRST_TOKEN_SECONDS = 3;
+const LATER_TOKEN_SECONDS = 3600;
+const STATE_TTL_SECONDS = 6;
+
 let issuer: TestIssuer;
 let azurite: TestAzurite;
 let tiktok: TikTokFake;
@@ -18,7 +24,7 @@ let apis: Api[];
 beforeAll(async () => {
   issuer = await startTestIssuer();
   azurite = await startTestAzurite();
-  tiktok = await TikTokFake.start({ accessTokenTtlSeconds: TOKEN_TTL_SECONDS });
+  tiktok = await TikTokFake.start({ accessTokenTtlSeconds: FIRST_TOKEN_SECONDS });
   tiktok.addApp({ clientId: 'ttconcurrency', clientSecret: 'tt-concurrency-secret-123' });
   const env = {
     AUTH_AUTHORITY: issuer.url,
@@ -27,13 +33,23 @@ beforeAll(async () => {
     LOCAL_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
     CONNECTOR_TIKTOK_CLIENT_ID: 'ttconcurrency',
     CONNECTOR_TIKTOK_CLIENT_SECRET: 'tt-concurrency-secret-123',
-    OAUTH_STATE_TTL_SECONDS: '1',
+    OAUTH_STATE_TTL_SECONDS: String(STATE_TTL_SECONDS),
     ...tiktok.env(),
   };
   hosts = await Promise.all([startHost({ env }), startHost({ env })]);
   const token = await issuer.token();
   apis = hosts.map((h) => apiClient(h.api, token));
 });
+
+/** Polls (every 100 ms, up to a generous deadline) until the wall clock is past an ISO instant. */
+async function waitUntilPast(iso: string, what: string): Promise<void> {
+  const at = Date.parse(iso);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() <= at) {
+    if (Date.now() > deadline) throw new Error(`${what} (${iso}) never passed`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 afterAll(async () => {
   await Promise.all(hosts.map((h) => h.stop()));
@@ -47,10 +63,12 @@ it('50 concurrent requests over two instances on an expired token: one refresh, 
   expect(created.status).toBe(201);
   const id = created.body.data.id;
   await followAuthorization(created.body.data.authorization_url);
-  expect((await apis[1]('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
+  tiktok.setAccessTokenTtl(LATER_TOKEN_SECONDS);
+  const connected = (await apis[1]('GET', `/v1/connectors/oauth/${id}`)).body.data;
+  expect(connected.status).toBe('active');
 
-  // Past half the token's life the service renews it before use.
-  await new Promise((r) => setTimeout(r, (TOKEN_TTL_SECONDS / 2) * 1000 + 300));
+  // The event: the stored token has expired (the platform would refuse it).
+  await waitUntilPast(connected.expires_at, 'the first token’s expiry');
   const before = tiktok.stats.refreshes;
   const results = await Promise.all(
     Array.from({ length: 50 }, (_, i) => apis[i % 2]('POST', `/v1/connectors/oauth/${id}/test`)),
@@ -64,7 +82,7 @@ it('50 concurrent requests over two instances on an expired token: one refresh, 
 it('a state past its lifetime answers 400 and the connection stays pending', async () => {
   const created = await apis[0]('POST', '/v1/connectors/oauth', { body: { connector_type: 'tiktok' } });
   const consent = await fetch(created.body.data.authorization_url, { redirect: 'manual' });
-  await new Promise((r) => setTimeout(r, 1300));
+  await waitUntilPast(created.body.data.state_expires_at, 'the state’s expiry');
   const res = await fetch(consent.headers.get('location') as string, { redirect: 'manual' });
   expect(res.status).toBe(400);
   expect((await apis[1]('GET', `/v1/connectors/oauth/${created.body.data.id}`)).body.data.status).toBe(

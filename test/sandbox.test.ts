@@ -74,14 +74,14 @@ beforeAll(async () => {
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const ready = await waitFor(/Sandbox ready: API (http:\/\/localhost:\d+)\/api \(host pid (\d+)\)/, 15000);
+  const ready = await waitFor(/Sandbox ready: API (http:\/\/localhost:\d+)\/api \(host pid (\d+)\)/, 60000);
   hostUrl = ready[1].replace('localhost', '127.0.0.1');
   hostPid = Number(ready[2]);
   const minted = await fetch(`${hostUrl}/.dev-issuer/token`, { method: 'POST' });
   expect(minted.status).toBe(200);
   const { access_token: token } = (await minted.json()) as { access_token: string };
   api = apiClient(`${hostUrl}/api`, token);
-}, 20000);
+}, 90000);
 
 afterAll(() => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -88,8 +88,9 @@ beforeAll(async () => {
       AUTH_AUTHORITY: issuer.url,
       AUTH_AUDIENCE: TEST_AUDIENCE,
       SWEEP_INTERVAL_SECONDS: String(SWEEP_SECONDS),
-      // Short lives, so the purge of abandoned authorizations and idle sessions shows within the test.
-      OAUTH_STATE_TTL_SECONDS: '2',
+      // Short lives, so the purge of abandoned authorizations and idle sessions shows within the test (the
+      // state is still long enough for the flows of beforeAll on a loaded machine).
+      OAUTH_STATE_TTL_SECONDS: '6',
       SESSION_IDLE_HOURS: '0.0005',
       ...tiktok.env(),
       ...google.env(),
@@ -117,7 +118,7 @@ afterAll(async () => {
 describe('the background sweep', () => {
   it("renews a short-lived TikTok token with no request, and never touches Google's one-hour token", async () => {
     // From the first sweep that saw both connections on, every sweep examines two.
-    await waitUntil('a sweep of both connections', () => sweeps().some((l) => l.examined === 2), 5000);
+    await waitUntil('a sweep of both connections', () => sweeps().some((l) => l.examined === 2), 20000);
     const sweepsBefore = sweeps().findIndex((l) => l.examined === 2);
     // The last request before the quiet period carries an id; once its line is written, every earlier
     // request's line is too (lines are written in order), so the count below is not racing the log writer.
@@ -127,24 +128,24 @@ describe('the background sweep', () => {
         headers: { 'x-ms-client-request-id': lastRequestId },
       })
     ).body.data;
-    await waitUntil('the last request logged', () => loggedRequestIds().includes(lastRequestId), 10000);
+    await waitUntil('the last request logged', () => loggedRequestIds().includes(lastRequestId), 20000);
     const requestsBefore = loggedRequestIds().length;
     const tiktokRefreshes = tiktok.stats.refreshes;
     const tiktokApiCalls = tiktok.stats.apiCalls;
 
-    // Nothing calls the service meanwhile: only its timer runs. The fake counts a renewal before the sweep
-    // that made it writes its line, so wait for the lines too.
+    // Nothing calls the service meanwhile: only its timer runs.
+    // The fake counts a refresh before the sweep that made it writes its line: wait for the lines too.
     const renewedSince = () =>
       sweeps()
         .slice(sweepsBefore)
         .reduce((n, l) => n + l.renewed, 0);
     await waitUntil(
-      'two renewals by the sweep',
+      'two renewals by the sweep, and their lines',
       () =>
         tiktok.stats.refreshes >= tiktokRefreshes + 2 &&
         sweeps().length >= sweepsBefore + 3 &&
         renewedSince() >= 2,
-      15000,
+      30000,
     );
     expect(loggedRequestIds().length).toBe(requestsBefore);
     expect(tiktok.stats.apiCalls).toBe(tiktokApiCalls); // the token endpoint only, no API call
@@ -172,7 +173,7 @@ describe('the background sweep', () => {
       );
     }
     expect(lines.reduce((n, l) => n + l.renewed, 0)).toBeGreaterThanOrEqual(2);
-  }, 20000);
+  }, 60000);
 
   it('a transient token-endpoint failure keeps the connection active, and it still works', async () => {
     const failedBefore = proxy.failed.length;
@@ -185,7 +186,7 @@ describe('the background sweep', () => {
         sweeps()
           .slice(sweepsBefore)
           .some((l) => l.failed === 1),
-      5000,
+      20000,
     );
     const line = sweeps()
       .slice(sweepsBefore)
@@ -201,7 +202,7 @@ describe('the background sweep', () => {
     expect(tested.status).toBe(200);
     expect(tested.body.data.ok).toBe(true);
     expect(tiktok.stats.refreshes).toBe(refreshes + 1);
-  }, 20000);
+  }, 60000);
 
   it('removes authorizations never completed (state and verifier) and idle sessions', async () => {
     const abandoned = await api('POST', '/v1/connectors/oauth', { body: { connector_type: 'youtube' } });
@@ -215,7 +216,7 @@ describe('the background sweep', () => {
         const later = sweeps().slice(before);
         return later.some((s) => s.purged.states >= 1) && later.some((s) => s.purged.sessions >= 1);
       },
-      15000,
+      30000,
     );
     const stale = await api('GET', `/v1/connectors/operations/${youtubeId}/state`, {
       headers: { 'x-session-id': session },
@@ -225,7 +226,7 @@ describe('the background sweep', () => {
     const consent = await fetch(abandoned.body.data.authorization_url, { redirect: 'manual' });
     const callback = await fetch(consent.headers.get('location') as string, { redirect: 'manual' });
     expect(callback.status).toBe(400);
-  });
+  }, 60000);
 
   it('a revoked grant: the sweep marks the connection expired with a message to reconnect', async () => {
     const sweepsBefore = sweeps().length;
@@ -233,18 +234,18 @@ describe('the background sweep', () => {
     await waitUntil(
       'the connection to expire',
       async () => (await connection(tiktokId)).status === 'expired',
-      10000,
+      20000,
     );
     const expired = await connection(tiktokId);
     expect(expired.last_error).toMatch(/reconnect/i);
-    // The record changes before the sweep that changed it writes its line: wait for the line.
+    // The record changes before the sweep that changed it writes its line.
     await waitUntil(
       'the line of the sweep that expired it',
       () =>
         sweeps()
           .slice(sweepsBefore)
           .some((l) => l.expired === 1),
-      5000,
+      20000,
     );
     expect(sweeps().slice(sweepsBefore)).toContainEqual(
       expect.objectContaining({ event: 'sweep', examined: 2, expired: 1, failed: 0 }),
@@ -256,9 +257,9 @@ describe('the background sweep', () => {
         sweeps()
           .slice(sweepsBefore)
           .some((l) => l.examined === 1),
-      5000,
+      20000,
     );
     expect((await connection(youtubeId)).status).toBe('active');
     expect(google.stats.refreshes).toBe(googleRefreshesAtStart);
-  }, 20000);
+  }, 60000);
 });

@@ -42,6 +42,8 @@ var settings = {
   AUTH_AUDIENCE: authAudience
   AUTH_ALLOWED_TENANTS: authAllowedTenants
   PUBLIC_BASE_URL: baseUrl
+  // No landing page at "/": the host answers 204 there, and the local host does the same.
+  AzureWebJobsDisableHomepage: 'true'
 }
 
 var returnUrls = empty(oauthAllowedReturnUrls) ? {} : { OAUTH_ALLOWED_RETURN_URLS: oauthAllowedReturnUrls }

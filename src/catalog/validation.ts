@@ -1,6 +1,8 @@
 // Configuration validation with AJV: one compiled validator per connector type, errors as
 // {path: JSON pointer, message} a person can act on.
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import { reporterOf } from '../platforms/reporting/reporters';
+import { reportSchema } from '../platforms/reporting/schema';
 import { allDefinitions } from './registry';
 import { ConnectorType } from './types';
 
@@ -25,6 +27,9 @@ function compiled(): Map<string, ValidateFunction> {
     for (const d of allDefinitions()) {
       validators.set(`${d.type}:config`, ajv.compile(d.configSchema));
       validators.set(`${d.type}:query`, ajv.compile(d.operations.query));
+      const reporter = reporterOf(d.type);
+      if (reporter)
+        validators.set(`${d.type}:report`, ajv.compile(reportSchema(reporter.mapping.conversionsSchema)));
       for (const [name, op] of Object.entries(d.operations.execute)) {
         validators.set(`${d.type}:execute:${name}`, ajv.compile(op.params));
       }
@@ -80,4 +85,10 @@ export function validateExecute(
 ): ValidationResult | undefined {
   if (!compiled().has(`${type}:execute:${operation}`)) return undefined;
   return validateWith(`${type}:execute:${operation}`, params);
+}
+
+/** Undefined when the type does not answer `report` queries. */
+export function validateReport(type: ConnectorType, report: unknown): ValidationResult | undefined {
+  if (!compiled().has(`${type}:report`)) return undefined;
+  return validateWith(`${type}:report`, report);
 }

@@ -11,12 +11,16 @@ import { secretStoreHealth } from '../stores/secretStoreHealth';
 
 type DependencyState = { status: 'ok' | 'unavailable' | 'not_configured'; [detail: string]: unknown };
 
-const CHECK_TIMEOUT_MS = 3000;
+/** How long a dependency may take to answer before it counts as unavailable (HEALTH_CHECK_TIMEOUT_SECONDS). */
+const checkTimeoutMs = () => {
+  const seconds = Number(process.env.HEALTH_CHECK_TIMEOUT_SECONDS);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 3) * 1000;
+};
 
 async function withTimeout<T>(work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error('timed out')), checkTimeoutMs());
   });
   try {
     return await Promise.race([work, timeout]);

@@ -1,4 +1,4 @@
-// Request bodies: JSON only, 1 MiB at most, read once.
+// Request bodies: JSON only, 1 MiB at most, with a declared length, read once.
 import { ApiError, badRequest } from './errors';
 import { RequestContext } from './context';
 
@@ -15,6 +15,13 @@ function isJsonType(contentType: string): boolean {
 /** The JSON body, or undefined when the request has none. Malformed JSON → 400, not JSON → 415, over 1 MiB → 413. */
 export async function jsonBody(ctx: RequestContext): Promise<unknown> {
   if (ctx.body) return ctx.body.value;
+  // The Functions host passes a body only when its length is declared: a chunked one never reaches the app,
+  // so it is refused here, the same under both hosts, instead of being read as "no body".
+  if (!ctx.request.headers.has('content-length') && ctx.request.headers.has('transfer-encoding')) {
+    throw new ApiError(411, 'Send the request body with a Content-Length; chunked bodies are not accepted.', {
+      code: 'length_required',
+    });
+  }
   const declared = Number(ctx.request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const bytes = ctx.request.body ? Buffer.from(await ctx.request.arrayBuffer()) : Buffer.alloc(0);

@@ -6,6 +6,7 @@ import { failure } from './envelope';
 import { ApiError } from './errors';
 import { redact } from './redact';
 import { requestIdOf } from './requestId';
+import { refuseRepeatedValues } from './singleValues';
 import { parseTraceparent, RequestTrace, runWithTrace } from './trace';
 import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
 
@@ -151,6 +152,7 @@ export function httpHandler(
     };
     const response = await runWithTrace(trace, async () => {
       try {
+        refuseRepeatedValues(request);
         return await inner(ctx);
       } catch (err) {
         return errorResponse(ctx, err);

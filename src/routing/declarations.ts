@@ -4,7 +4,7 @@ import { InvocationContext } from '@azure/functions';
 import { Handler } from '../http/context';
 import { JsonSchema } from '../catalog/types';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'OPTIONS';
 
 export interface OperationDoc {
   summary: string;

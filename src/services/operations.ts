@@ -9,6 +9,7 @@ import { SessionRecord } from '../stores/sessionStore';
 import { definitionOf } from './records';
 import { loadConnection } from './connectionRecords';
 import { operationCall } from './operationCall';
+import { checkReport, ReportRequest, reportPage } from './reports';
 import { openSession, sessionState, updateSession } from './sessions';
 
 export interface OperationScope {
@@ -126,12 +127,39 @@ async function runQuery(
   return { session: updated, data: { rows: page.rows, next_cursor: handle ?? null, ...warnings } };
 }
 
+/** Runs a report page and records it in the session, so next_page can continue it. */
+export async function runReport(begun: Begun, report: ReportRequest, cursor: string | undefined) {
+  const { stored, storedSession, session } = begun;
+  const call = await operationCall(session.tenantId, stored, report.account_id ?? session.accountId);
+  const page = await reportPage(call, report, cursor);
+  const handle = page.cursor ? newCursorHandle() : undefined;
+  const updated = await updateSession(
+    session.tenantId,
+    session.id,
+    (s) => ({ ...s, lastQuery: { report }, platformCursor: page.cursor, nextCursor: handle }),
+    storedSession,
+  );
+  return {
+    session: updated,
+    data: { rows: page.rows, next_cursor: handle ?? null, report: page.report },
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export async function query(scope: OperationScope, body: Record<string, unknown>) {
   const begun = await begin(scope);
   const { session, definition } = begun;
+  if (body.report !== undefined) {
+    if (body.query !== undefined) throw badRequest('Send either {"query": …} or {"report": …}, not both.');
+    return runReport(begun, checkReport(definition.type, body.report), undefined);
+  }
   const asked = body.query;
   if (typeof asked !== 'object' || asked === null || Array.isArray(asked)) {
-    throw badRequest('The body must be {"query": {…}}; GET …/metadata shows the query schema.');
+    throw badRequest(
+      'The body must be {"query": {…}} or {"report": {…}}; GET …/metadata shows the query schema.',
+    );
   }
   // Session defaults (set_defaults) fill what the query leaves out.
   const merged = { ...session.defaults, ...(asked as Record<string, unknown>) };
@@ -182,6 +210,8 @@ export async function message(scope: OperationScope, body: Record<string, unknow
           code: 'stale_cursor',
         });
       }
+      if (isObject(session.lastQuery.report))
+        return runReport(begun, session.lastQuery.report as unknown as ReportRequest, session.platformCursor);
       return runQuery(begun, session.lastQuery, session.platformCursor);
     }
     case 'set_defaults': {

@@ -788,6 +788,14 @@ export class GoogleFake extends TokenPairFakeBase<string> {
     return this.searchPage(customer, queryText, body, limited, all.length, fieldMask);
   }
 
+  /** Every row a GAQL search of a customer answers, computed from the seed (for tests to compare). */
+  expectedSearch(customerId: string, gaql: string): Array<Record<string, unknown>> {
+    const customer = findCustomer(customerId);
+    const parsed = parseGaql(gaql);
+    if (!customer || 'queryError' in parsed) throw new Error(`not a valid search for ${customerId}`);
+    return this.queryRows(parsed, customer, isoDay(this.clock()));
+  }
+
   private searchPage(
     customer: GoogleCustomerSeed,
     queryText: string,
@@ -841,7 +849,8 @@ export class GoogleFake extends TokenPairFakeBase<string> {
       since: addDays(today, -DELIVERY_DAYS),
       until: today,
     };
-    const segmentedByDate = query.select.includes('segments.date');
+    // segments.date, .week (the Monday) and .month (the 1st) each group the range's days by that key.
+    const dateSegment = DATE_SEGMENTS.find((f) => query.select.includes(f));
     const segmentedByDevice = query.select.includes('segments.device');
     const dates = daysBetween(range.since, range.until);
     const wantsMetrics = [
@@ -851,12 +860,12 @@ export class GoogleFake extends TokenPairFakeBase<string> {
     ].some((f) => f.startsWith('metrics.'));
     const records: FieldValues[] = [];
     for (const entity of this.entities(query.from, customer)) {
-      const dateSlices = segmentedByDate ? dates.map((d) => [d]) : [dates];
+      const dateSlices = dateSegment ? groupDays(dates, dateSegment) : [dates];
       const deviceSlices = segmentedByDevice ? DEVICES.map((d) => [d]) : [DEVICES];
       for (const days of dateSlices) {
         for (const devices of deviceSlices) {
           const values = { ...entity.values };
-          if (segmentedByDate) values['segments.date'] = days[0];
+          if (dateSegment) values[dateSegment] = segmentKey(days[0], dateSegment);
           if (segmentedByDevice) values['segments.device'] = devices[0];
           if (wantsMetrics)
             Object.assign(values, metricValues(this.sumCounts(entity.adGroups, days, devices)));
@@ -920,6 +929,10 @@ export class GoogleFake extends TokenPairFakeBase<string> {
         costMicros: clicks * seededInt(20, 250, key, 'cpc') * 10_000,
         conversions,
         conversionsValue: conversions * seededInt(10, 100, key, 'value'),
+        // All conversions add the actions left out of "Conversions" (e.g. store visits, calls).
+        allConversions: conversions + seededInt(0, 3, key, 'other'),
+        allConversionsValue: conversions * seededInt(10, 100, key, 'value') + seededInt(0, 40, key, 'other'),
+        videoViews: seededInt(0, Math.floor(impressions / 20), key, 'video'),
       };
       this.metricsMemo.set(key, counts);
     }
@@ -1566,10 +1579,13 @@ const FIELDS: Record<string, Record<string, FieldType>> = {
     cost_micros: 'int64',
     conversions: 'double',
     conversions_value: 'double',
+    all_conversions: 'double',
+    all_conversions_value: 'double',
+    video_trueview_views: 'int64',
     ctr: 'double',
     average_cpc: 'double',
   },
-  segments: { date: 'date', device: 'string' },
+  segments: { date: 'date', week: 'date', month: 'date', device: 'string' },
 };
 /** What else a FROM resource lets a query select, besides metrics and segments. */
 const ATTRIBUTED: Record<string, string[]> = {
@@ -1864,7 +1880,7 @@ function checkDates(q: GaqlQuery, today: string): QueryError | undefined {
       return { queryError: 'INVALID_DATE_FORMAT', message: 'Invalid date format; dates must be YYYY-MM-DD.' };
     }
   }
-  if (q.select.includes('segments.date') && !dateRange(q.conditions, today)) {
+  if (DATE_SEGMENTS.some((f) => q.select.includes(f)) && !dateRange(q.conditions, today)) {
     return {
       queryError: 'EXPECTED_FILTERS_ON_DATE_RANGE',
       message:
@@ -2039,10 +2055,43 @@ interface AdsCounts {
   costMicros: number;
   conversions: number;
   conversionsValue: number;
+  allConversions: number;
+  allConversionsValue: number;
+  videoViews: number;
 }
 
 function zeroAdsCounts(): AdsCounts {
-  return { impressions: 0, clicks: 0, costMicros: 0, conversions: 0, conversionsValue: 0 };
+  return {
+    impressions: 0,
+    clicks: 0,
+    costMicros: 0,
+    conversions: 0,
+    conversionsValue: 0,
+    allConversions: 0,
+    allConversionsValue: 0,
+    videoViews: 0,
+  };
+}
+
+const DATE_SEGMENTS = ['segments.date', 'segments.week', 'segments.month'];
+
+/** A day's key under a date segment: itself, the Monday of its week, or the 1st of its month. */
+function segmentKey(day: string, segment: string): string {
+  if (segment === 'segments.month') return `${day.slice(0, 8)}01`;
+  if (segment === 'segments.week') {
+    const weekday = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
+    return addDays(day, -weekday);
+  }
+  return day;
+}
+
+function groupDays(days: string[], segment: string): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const day of days) {
+    const key = segmentKey(day, segment);
+    groups.set(key, [...(groups.get(key) ?? []), day]);
+  }
+  return [...groups.values()];
 }
 
 function addAdsCounts(into: AdsCounts, part: AdsCounts): void {
@@ -2056,6 +2105,9 @@ function metricValues(c: AdsCounts): FieldValues {
     'metrics.cost_micros': c.costMicros,
     'metrics.conversions': c.conversions,
     'metrics.conversions_value': c.conversionsValue,
+    'metrics.all_conversions': c.allConversions,
+    'metrics.all_conversions_value': c.allConversionsValue,
+    'metrics.video_trueview_views': c.videoViews,
     'metrics.ctr': c.impressions > 0 ? c.clicks / c.impressions : 0,
     'metrics.average_cpc': c.clicks > 0 ? c.costMicros / c.clicks : 0,
   };

@@ -124,6 +124,11 @@ export interface LinkedInFakeOptions {
   codeTtlSeconds?: number;
   /** Time source in epoch ms, so tests can age codes and tokens, and pick the active versions. */
   clock?: Clock;
+  /**
+   * Adds ad accounts 5003 (GBP, 210 campaigns: a daily campaign report of 90 days passes the 15,000-element
+   * cap) and 5004 (15,050 campaigns: one day alone passes it).
+   */
+  largeAccounts?: boolean;
 }
 
 export interface LinkedInMember {
@@ -216,6 +221,21 @@ const SEEDED_AD_ACCOUNTS: LinkedInAdAccount[] = [
   { account: 'urn:li:sponsoredAccount:5002', role: 'VIEWER' },
 ];
 
+/** Each ad account's currency (GET /rest/adAccounts/{id}); LinkedIn reports every account's days in UTC. */
+const ACCOUNT_CURRENCY: Record<string, string> = {
+  '5001': 'USD',
+  '5002': 'EUR',
+  '5003': 'GBP',
+  '5004': 'USD',
+};
+
+/** adAnalytics stops at this many elements and says nothing about it. */
+export const LINKEDIN_ELEMENT_CAP = 15_000;
+
+function largeAccountCampaigns(account: number, count: number, firstId: number): LinkedInCampaign[] {
+  return Array.from({ length: count }, (_, i) => campaign(firstId + i, account, 70_000 + (i % 20), true));
+}
+
 const SEEDED_CAMPAIGNS: LinkedInCampaign[] = [
   campaign(9001, 5001, 7001, true),
   campaign(9002, 5001, 7001, true),
@@ -245,15 +265,24 @@ interface DayMetrics {
   impressions: number;
   clicks: number;
   cost: number;
+  /** Members reached: for a bucket, not the sum of its days (see bucketReach). */
+  reach: number;
+}
+
+/** The busiest day's reach plus 30% of the other days': a day is its own figure, longer buckets less than the sum. */
+function bucketReach(daily: number[]): number {
+  if (daily.length === 0) return 0;
+  const max = Math.max(...daily);
+  return max + Math.floor((daily.reduce((a, b) => a + b, 0) - max) * 0.3);
 }
 
 /** Delivery of one campaign on one day: a fixed function of both, so tests can predict sums. */
 function dayMetrics(c: LinkedInCampaign, day: number): DayMetrics {
-  if (!c.active) return { impressions: 0, clicks: 0, cost: 0 };
+  if (!c.active) return { impressions: 0, clicks: 0, cost: 0, reach: 0 };
   const id = Number(c.urn.split(':').pop());
   const impressions = 50 + ((id * 31 + day * 17) % 200);
   const clicks = impressions % 7;
-  return { impressions, clicks, cost: impressions * 0.05 };
+  return { impressions, clicks, cost: impressions * 0.05, reach: Math.floor(impressions * 0.7) };
 }
 
 const METRICS: Record<string, (m: DayMetrics) => number | string> = {
@@ -268,6 +297,11 @@ const METRICS: Record<string, (m: DayMetrics) => number | string> = {
   follows: (m) => Math.floor(m.impressions / 400),
   totalEngagements: (m) => m.clicks + Math.floor(m.impressions / 50),
   externalWebsiteConversions: (m) => Math.floor(m.clicks / 3),
+  externalWebsitePostClickConversions: (m) => Math.floor(Math.floor(m.clicks / 3) * 0.7),
+  externalWebsitePostViewConversions: (m) =>
+    Math.floor(m.clicks / 3) - Math.floor(Math.floor(m.clicks / 3) * 0.7),
+  conversionValueInLocalCurrency: (m) => (Math.floor(m.clicks / 3) * 40).toFixed(2),
+  approximateMemberReach: (m) => m.reach,
   oneClickLeads: () => 0,
   videoViews: () => 0,
 };
@@ -456,6 +490,8 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
   /** Ad accounts the member has a role on (5001 manager, 5002 viewer). */
   readonly adAccounts: LinkedInAdAccount[] = SEEDED_AD_ACCOUNTS.map((a) => ({ ...a }));
   readonly campaigns: LinkedInCampaign[] = SEEDED_CAMPAIGNS.map((c) => ({ ...c }));
+  /** adAnalytics calls answered, and how many of them were cut at the element cap. */
+  readonly analyticsStats = { calls: 0, truncated: 0 };
   /** Posts created through POST /rest/posts, in order. */
   readonly posts: LinkedInPost[] = [];
 
@@ -468,6 +504,7 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     'GET /rest/organizationAcls': (req, grant) => this.organizationAclsFinder(req, grant),
     'GET /rest/adAccountUsers': (req, grant) => this.adAccountUsers(req, grant),
     'GET /rest/adAnalytics': (req, grant) => this.adAnalytics(req, grant),
+    'GET /rest/adAccounts/{id}': (req, grant) => this.adAccount(req, grant),
     'POST /rest/posts': (req, grant) => this.createPost(req, grant),
   };
 
@@ -475,6 +512,16 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     super(options);
     this.refreshTokensEnabled = options.refreshTokens ?? true;
     this.codes = new CodeBook(options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, this.clock);
+    if (options.largeAccounts) {
+      this.adAccounts.push(
+        { account: 'urn:li:sponsoredAccount:5003', role: 'ACCOUNT_MANAGER' },
+        { account: 'urn:li:sponsoredAccount:5004', role: 'VIEWER' },
+      );
+      this.campaigns.push(
+        ...largeAccountCampaigns(5003, 210, 20_001),
+        ...largeAccountCampaigns(5004, 15_050, 30_001),
+      );
+    }
   }
 
   static async start(options: LinkedInFakeOptions = {}): Promise<LinkedInFake> {
@@ -647,7 +694,8 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
 
   private api(req: FakeRequest): FakeResponse {
     this.stats.apiCalls++;
-    const route = this.routes[`${req.method} ${req.path}`];
+    const path = req.path.replace(/^\/rest\/adAccounts\/[0-9]+$/, '/rest/adAccounts/{id}');
+    const route = this.routes[`${req.method} ${path}`];
     if (!route) return json(404, NOT_FOUND);
     const fault = this.faults.take(req.path);
     if (fault) return LinkedInFake.faultResponse(fault);
@@ -759,6 +807,42 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     return json(200, { elements, paging: { start: 0, count: DEFAULT_PAGE_SIZE, links: [] } });
   }
 
+  private adAccount(req: FakeRequest, grant: LinkedInGrant): FakeResponse {
+    const id = req.path.split('/').pop() ?? '';
+    const urn = `urn:li:sponsoredAccount:${id}`;
+    if (
+      !LinkedInFake.hasAny(grant, SCOPES_FOR.adAnalytics) ||
+      !this.adAccounts.some((a) => a.account === urn)
+    ) {
+      return accessDenied('adAccounts.GET');
+    }
+    return json(200, {
+      id: Number(id),
+      name: `Sandbox ad account ${id}`,
+      currency: ACCOUNT_CURRENCY[id] ?? 'USD',
+      reference: 'urn:li:organization:123',
+      status: 'ACTIVE',
+      type: 'BUSINESS',
+      test: false,
+    });
+  }
+
+  /** The elements adAnalytics answers for an account, computed from the seed (for tests to compare). */
+  expectedElements(
+    accountId: string,
+    pivot: string,
+    granularity: string,
+    since: string,
+    until: string,
+    fields: string[],
+  ): Array<Record<string, unknown>> {
+    const day = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+    const campaigns = this.campaigns.filter((c) => c.account === `urn:li:sponsoredAccount:${accountId}`);
+    return buckets(day(since), day(until), granularity).flatMap(([first, last]) =>
+      this.bucketElements(campaigns, PIVOTS[pivot], first, last, fields),
+    );
+  }
+
   private adAnalytics(req: FakeRequest, grant: LinkedInGrant): FakeResponse {
     const raw = rawQuery(req.url);
     if (raw.get('q') !== 'analytics') return illegalArgument(`Invalid finder: ${raw.get('q') ?? '(none)'}`);
@@ -788,10 +872,13 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     const unknown = wanted.find((f) => f !== 'dateRange' && f !== 'pivotValues' && !METRICS[f]);
     if (unknown !== undefined) return illegalArgument(`Invalid value for param fields: ${unknown}`);
 
-    const elements = buckets(range.first, range.last, granularity).flatMap(([first, last]) =>
+    const all = buckets(range.first, range.last, granularity).flatMap(([first, last]) =>
       this.bucketElements(selected, PIVOTS[pivot], first, last, wanted),
     );
-    // Everything comes in one answer; the paging object is there but says nothing useful.
+    this.analyticsStats.calls += 1;
+    if (all.length > LINKEDIN_ELEMENT_CAP) this.analyticsStats.truncated += 1;
+    // Everything comes in one answer, silently cut at the cap; the paging object says nothing useful.
+    const elements = all.slice(0, LINKEDIN_ELEMENT_CAP);
     return json(200, { elements, paging: { start: 0, count: DEFAULT_PAGE_SIZE, links: [] } });
   }
 
@@ -851,17 +938,22 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     fields: string[],
   ): Array<Record<string, unknown>> {
     const totals = new Map<string, DayMetrics>();
+    const dailyReach = new Map<string, number[]>();
     for (const c of campaigns) {
       const key = pivotOf(c);
-      const sum = totals.get(key) ?? { impressions: 0, clicks: 0, cost: 0 };
+      const sum = totals.get(key) ?? { impressions: 0, clicks: 0, cost: 0, reach: 0 };
+      const reach = dailyReach.get(key) ?? Array.from({ length: last - first + 1 }, () => 0);
       for (let day = first; day <= last; day++) {
         const m = dayMetrics(c, day);
         sum.impressions += m.impressions;
         sum.clicks += m.clicks;
         sum.cost += m.cost;
+        reach[day - first] += m.reach;
       }
       totals.set(key, sum);
+      dailyReach.set(key, reach);
     }
+    for (const [key, m] of totals) m.reach = bucketReach(dailyReach.get(key) ?? []);
     // Like LinkedIn, rows without delivery are left out.
     return [...totals]
       .filter(([, m]) => m.impressions > 0)

@@ -278,6 +278,13 @@ const E = {
       code: 100,
     }),
   invalidParam: (message: string) => metaError({ message: `(#100) ${message}`, code: 100 }),
+  reduceData: () =>
+    metaError({
+      message: "Please reduce the amount of data you're asking for, then retry your request",
+      code: 1,
+      type: 'OAuthException',
+      isTransient: false,
+    }),
   noPermission: () =>
     metaError({ message: '(#10) Application does not have permission for this action', code: 10 }),
   adsPermission: () =>
@@ -400,9 +407,28 @@ interface IgContainer {
   publishedId?: string;
 }
 
-type NodeType = 'User' | 'Page' | 'IGUser' | 'AdAccount' | 'IGContainer' | 'PagePost' | 'IGMedia';
+type NodeType =
+  | 'User'
+  | 'Page'
+  | 'IGUser'
+  | 'AdAccount'
+  | 'IGContainer'
+  | 'PagePost'
+  | 'IGMedia'
+  | 'AdReportRun';
 
 type Selection = { fields: Record<string, unknown> } | { error: FakeResponse };
+
+/** Status reads a job takes to finish (its clock moves on each read, never with wall-clock time). */
+const JOB_STEPS = 2;
+
+interface InsightsJob {
+  id: string;
+  account: MetaAdAccountSeed;
+  query: InsightsQuery;
+  steps: number;
+  fail: boolean;
+}
 
 interface NodeView {
   type: NodeType;
@@ -442,6 +468,11 @@ export class MetaFake extends PlatformFakeBase {
   private readonly containers = new Map<string, IgContainer>();
   private readonly usage: RateWindows;
   private nextId = 1;
+  /** Asynchronous insights jobs (report_run_id → job); each status read moves a job's clock one step. */
+  private readonly jobs = new Map<string, InsightsJob>();
+  private jobsToFail = 0;
+  /** Insights jobs started and status reads answered, for tests. */
+  readonly jobStats = { started: 0, statusReads: 0, failed: 0 };
 
   private constructor(options: MetaFakeOptions) {
     super(options);
@@ -774,6 +805,12 @@ export class MetaFake extends PlatformFakeBase {
         return this.deauthorize(caller);
       case 'AdAccount GET insights':
         return this.adsInsights(node.id, params, caller);
+      case 'AdAccount POST insights':
+        return this.startInsightsJob(node.id, params, caller);
+      case 'AdReportRun GET ':
+        return this.insightsJobStatus(node.id);
+      case 'AdReportRun GET insights':
+        return this.insightsJobRows(node.id, params, caller);
       case 'Page GET insights':
         return this.pageInsights(node.id, params, caller);
       case 'IGUser GET insights':
@@ -893,6 +930,8 @@ export class MetaFake extends PlatformFakeBase {
         defaults: ['account_id', 'id'],
       };
     }
+    const job = this.jobs.get(id);
+    if (job) return { type: 'AdReportRun', id, fields: { id }, links: {}, defaults: ['id'] };
     return this.publishedNodeView(id);
   }
 
@@ -1091,8 +1130,67 @@ export class MetaFake extends PlatformFakeBase {
     if (!account) return E.unsupported('GET', actId);
     const query = parseInsightsQuery(params, isoDay(this.clock()));
     if ('status' in query) return query;
+    if (insightRowEstimate(account, query) > SYNC_ROW_LIMIT) return E.reduceData();
     const rows = insightRows(account, query, isoDay(this.clock()));
     return this.paged(rows, params, caller, `${actId}/insights`);
+  }
+
+  /** The rows an insights call with these parameters answers, computed from the seed (for tests to compare). */
+  expectedInsights(actId: string, params: Record<string, string>): Array<Record<string, unknown>> {
+    const account = META_SEED.adAccounts.find((a) => `act_${a.accountId}` === actId);
+    const query = parseInsightsQuery(new URLSearchParams(params), isoDay(this.clock()));
+    if (!account || 'status' in query) throw new Error(`not a valid insights query for ${actId}`);
+    return insightRows(account, query, isoDay(this.clock()));
+  }
+
+  /** The next n insights jobs end in Job Failed (Meta gives up on large jobs). */
+  failNextJobs(n = 1): void {
+    this.jobsToFail += n;
+  }
+
+  // ---- Asynchronous insights jobs ----
+
+  private startInsightsJob(actId: string, params: URLSearchParams, caller: Caller): FakeResponse {
+    const scopes = caller.grant?.kind === 'user' ? caller.grant.scopes : [];
+    if (!scopes.includes('ads_read') && !scopes.includes('ads_management')) return E.adsPermission();
+    const account = META_SEED.adAccounts.find((a) => `act_${a.accountId}` === actId);
+    if (!account) return E.unsupported('POST', actId);
+    const query = parseInsightsQuery(params, isoDay(this.clock()));
+    if ('status' in query) return query;
+    const id = `6${String(1_000_000_000_000 + this.jobs.size + 1)}`;
+    const fail = this.jobsToFail > 0;
+    if (fail) this.jobsToFail -= 1;
+    this.jobs.set(id, { id, account, query, steps: 0, fail });
+    this.jobStats.started += 1;
+    return ok({ report_run_id: id });
+  }
+
+  private insightsJobStatus(id: string): FakeResponse {
+    const job = this.jobs.get(id);
+    if (!job) return E.unsupported('GET', id);
+    this.jobStats.statusReads += 1;
+    job.steps += 1;
+    const done = job.steps >= JOB_STEPS;
+    if (done && job.fail) this.jobStats.failed += 1;
+    return ok({
+      id,
+      account_id: job.account.accountId,
+      time_ref: Math.floor(this.clock() / 1000),
+      async_status: !done ? 'Job Running' : job.fail ? 'Job Failed' : 'Job Completed',
+      async_percent_completion: done ? 100 : Math.floor((100 * job.steps) / JOB_STEPS),
+      date_start: job.query.since,
+      date_stop: job.query.until,
+    });
+  }
+
+  private insightsJobRows(id: string, params: URLSearchParams, caller: Caller): FakeResponse {
+    const job = this.jobs.get(id);
+    if (!job) return E.unsupported('GET', id);
+    if (job.steps < JOB_STEPS || job.fail) {
+      return E.invalidParam('The report run is not complete; read its async_status first');
+    }
+    const rows = insightRows(job.account, job.query, isoDay(this.clock()));
+    return this.paged(rows, params, caller, `${id}/insights`);
   }
 
   // ---- Page and Instagram insights ----
@@ -1594,7 +1692,21 @@ const METRIC_FIELDS = [
   'cpm',
   'unique_clicks',
   'inline_link_clicks',
+  'actions',
+  'action_values',
+  'video_play_actions',
 ];
+/** Action types the seeded ads produce, and the attribution windows Meta still offers (7d_view and 28d_view went on 2026-01-12). */
+const ACTION_TYPES = [
+  'offsite_conversion.fb_pixel_purchase',
+  'offsite_conversion.fb_pixel_lead',
+  'onsite_conversion.purchase',
+  'link_click',
+];
+const ATTRIBUTION_WINDOWS = ['1d_click', '7d_click', '28d_click', '1d_view', '1d_ev'];
+const DEFAULT_WINDOWS = ['7d_click', '1d_view'];
+/** A synchronous insights call that would answer more rows than this is refused with code 1 (use a job). */
+const SYNC_ROW_LIMIT = 5_000;
 const VALID_INSIGHT_FIELDS = new Set([
   ...Object.keys(IDENTITY_FIELDS),
   ...METRIC_FIELDS,
@@ -1631,6 +1743,8 @@ interface InsightsQuery {
   until: string;
   increment: number | 'monthly' | 'all_days';
   breakdowns: string[];
+  /** action_attribution_windows, when given: each action then carries one key per window. */
+  windows?: string[];
 }
 
 function presetRange(preset: string, today: string): [string, string] {
@@ -1679,6 +1793,12 @@ function parseInsightsQuery(params: URLSearchParams, today: string): InsightsQue
   if (increment === undefined) {
     return E.invalidParam('time_increment must be all_days, monthly or an integer from 1 to 90');
   }
+  const windows = parseWindows(params.get('action_attribution_windows'));
+  if (windows === 'invalid') {
+    return E.invalidParam(
+      `action_attribution_windows must be a JSON list of ${ATTRIBUTION_WINDOWS.join(', ')} (7d_view and 28d_view are no longer available)`,
+    );
+  }
   return {
     level: level as InsightLevel,
     fields: chosen,
@@ -1686,6 +1806,7 @@ function parseInsightsQuery(params: URLSearchParams, today: string): InsightsQue
     until: range[1],
     increment,
     breakdowns,
+    windows,
   };
 }
 
@@ -1716,6 +1837,19 @@ function insightsDateRange(params: URLSearchParams, today: string): [string, str
     return E.invalidParam(`date_preset must be one of the following values: ${DATE_PRESETS.join(', ')}`);
   }
   return presetRange(preset, today);
+}
+
+function parseWindows(value: string | null): string[] | undefined | 'invalid' {
+  if (value === null) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = value.split(',');
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return 'invalid';
+  const list = parsed.map(String);
+  return list.every((w) => ATTRIBUTION_WINDOWS.includes(w)) ? list : 'invalid';
 }
 
 function parseIncrement(value: string | null): InsightsQuery['increment'] | undefined {
@@ -1795,18 +1929,50 @@ interface Counts {
   reach: number;
   uniqueClicks: number;
   linkClicks: number;
+  videoPlays: number;
+  /** `${action_type}|${window}` → count, and the value in cents. */
+  actions: Record<string, number>;
+  actionCents: Record<string, number>;
+}
+
+/** Conversions of one action type on one ad and day, per attribution window: wider windows count more. */
+function adActions(ad: string, day: string, linkClicks: number): Pick<Counts, 'actions' | 'actionCents'> {
+  const actions: Record<string, number> = {};
+  const actionCents: Record<string, number> = {};
+  for (const type of ACTION_TYPES) {
+    const click =
+      type === 'link_click'
+        ? linkClicks
+        : seededInt(0, Math.max(1, Math.floor(linkClicks / 4)), ad, day, type);
+    const perWindow: Record<string, number> = {
+      '1d_click': Math.floor(click * 0.6),
+      '7d_click': click,
+      '28d_click': click + Math.floor(click * 0.2),
+      '1d_view': type === 'link_click' ? 0 : seededInt(0, 3, ad, day, type, 'view'),
+      '1d_ev': 0,
+    };
+    const price = type === 'link_click' ? 0 : seededInt(500, 9000, ad, type, 'price');
+    for (const [w, n] of Object.entries(perWindow)) {
+      actions[`${type}|${w}`] = n;
+      actionCents[`${type}|${w}`] = n * price;
+    }
+  }
+  return { actions, actionCents };
 }
 
 function adDay(ad: string, day: string): Counts {
   const impressions = seededInt(200, 5000, ad, day, 'impressions');
   const clicks = seededInt(1, Math.floor(impressions / 25), ad, day, 'clicks');
+  const linkClicks = Math.floor(clicks * 0.7);
   return {
     impressions,
     clicks,
     spendCents: seededInt(100, 5000, ad, day, 'spend'),
     reach: Math.floor(impressions * 0.8),
     uniqueClicks: Math.floor(clicks * 0.9),
-    linkClicks: Math.floor(clicks * 0.7),
+    linkClicks,
+    videoPlays: Math.floor(impressions / 10),
+    ...adActions(ad, day, linkClicks),
   };
 }
 
@@ -1820,38 +1986,78 @@ function splitCounts(
   if (combos.length === 1) return [total];
   const weights = combos.map((c) => seededInt(1, 10, ad, day, JSON.stringify(c)));
   const sum = weights.reduce((a, b) => a + b, 0);
-  const keys = Object.keys(total) as Array<keyof Counts>;
-  const parts = combos.map(() => ({ ...total }));
-  for (const key of keys) {
+  const parts = combos.map(() => ({
+    ...total,
+    actions: { ...total.actions },
+    actionCents: { ...total.actionCents },
+  }));
+  const share = (read: (c: Counts) => number, write: (c: Counts, v: number) => void) => {
     let given = 0;
     weights.forEach((w, i) => {
-      parts[i][key] = Math.floor((total[key] * w) / sum);
-      given += parts[i][key];
+      const v = Math.floor((read(total) * w) / sum);
+      write(parts[i], v);
+      given += v;
     });
-    parts[0][key] += total[key] - given;
+    write(parts[0], read(parts[0]) + read(total) - given);
+  };
+  for (const key of NUMERIC_COUNTS)
+    share(
+      (c) => c[key],
+      (c, v) => (c[key] = v),
+    );
+  for (const key of Object.keys(total.actions)) {
+    share(
+      (c) => c.actions[key],
+      (c, v) => (c.actions[key] = v),
+    );
+    share(
+      (c) => c.actionCents[key],
+      (c, v) => (c.actionCents[key] = v),
+    );
   }
   return parts;
+}
+
+/** Rows a query would answer, without computing them (to refuse synchronous calls that are too large). */
+function insightRowEstimate(account: MetaAdAccountSeed, q: InsightsQuery): number {
+  return timeBuckets(q).length * entitiesAt(account, q.level).length * breakdownCombos(q.breakdowns).length;
+}
+
+/**
+ * Reach of a bucket is not the sum of its days (people come back): the busiest day's reach plus 30% of the
+ * others', so a one-day bucket is that day's figure and any longer bucket less than the days' sum.
+ */
+function bucketReach(daily: number[]): number {
+  if (daily.length === 0) return 0;
+  const max = Math.max(...daily);
+  const sum = daily.reduce((a, b) => a + b, 0);
+  return max + Math.floor((sum - max) * 0.3);
 }
 
 function insightRows(
   account: MetaAdAccountSeed,
   q: InsightsQuery,
   today: string,
-): Array<Record<string, string>> {
+): Array<Record<string, unknown>> {
   const firstDelivery = addDays(today, -DELIVERY_DAYS);
   const combos = breakdownCombos(q.breakdowns);
-  const rows: Array<Record<string, string>> = [];
+  const rows: Array<Record<string, unknown>> = [];
   for (const [start, stop] of timeBuckets(q)) {
     const days = daysBetween(start < firstDelivery ? firstDelivery : start, stop > today ? today : stop);
     for (const entity of entitiesAt(account, q.level)) {
       const sums = combos.map(() => zeroCounts());
+      const dailyReach = combos.map(() => days.map(() => 0));
       for (const ad of entity.ads) {
-        for (const day of days) {
-          splitCounts(adDay(ad.id, day), ad.id, day, combos).forEach((part, i) => addCounts(sums[i], part));
-        }
+        days.forEach((day, d) => {
+          splitCounts(adDay(ad.id, day), ad.id, day, combos).forEach((part, i) => {
+            addCounts(sums[i], part);
+            dailyReach[i][d] += part.reach;
+          });
+        });
       }
       combos.forEach((combo, i) => {
         if (sums[i].impressions === 0) return; // Meta leaves out rows without delivery
+        sums[i].reach = bucketReach(dailyReach[i]);
         rows.push(insightRow(entity, q, sums[i], combo, start, stop));
       });
     }
@@ -1859,12 +2065,54 @@ function insightRows(
   return rows;
 }
 
+const NUMERIC_COUNTS = [
+  'impressions',
+  'clicks',
+  'spendCents',
+  'reach',
+  'uniqueClicks',
+  'linkClicks',
+  'videoPlays',
+] as const;
+
 function zeroCounts(): Counts {
-  return { impressions: 0, clicks: 0, spendCents: 0, reach: 0, uniqueClicks: 0, linkClicks: 0 };
+  return {
+    impressions: 0,
+    clicks: 0,
+    spendCents: 0,
+    reach: 0,
+    uniqueClicks: 0,
+    linkClicks: 0,
+    videoPlays: 0,
+    actions: {},
+    actionCents: {},
+  };
 }
 
 function addCounts(into: Counts, part: Counts): void {
-  for (const key of Object.keys(into) as Array<keyof Counts>) into[key] += part[key];
+  for (const key of NUMERIC_COUNTS) into[key] += part[key];
+  for (const [k, v] of Object.entries(part.actions)) into.actions[k] = (into.actions[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(part.actionCents)) into.actionCents[k] = (into.actionCents[k] ?? 0) + v;
+}
+
+/** Meta's action list: one entry per action type with any count, `value` under the windows in effect. */
+function actionList(
+  counts: Record<string, number>,
+  windows: string[] | undefined,
+  format: (n: number) => string,
+  only?: string[],
+): Array<Record<string, string>> | undefined {
+  const effective = windows ?? DEFAULT_WINDOWS;
+  const list: Array<Record<string, string>> = [];
+  for (const type of only ?? ACTION_TYPES) {
+    const per = (w: string) => counts[`${type}|${w}`] ?? 0;
+    const total = effective.reduce((a, w) => a + per(w), 0);
+    if (total === 0) continue;
+    const entry: Record<string, string> = { action_type: type, value: format(total) };
+    for (const w of windows ?? []) entry[w] = format(per(w));
+    list.push(entry);
+  }
+  return list.length ? list : undefined;
 }
 
 function insightRow(
@@ -1874,9 +2122,11 @@ function insightRow(
   combo: Record<string, string>,
   start: string,
   stop: string,
-): Record<string, string> {
+): Record<string, unknown> {
   const spend = c.spendCents / 100;
-  const metrics: Record<string, string | undefined> = {
+  const count = (n: number) => String(n);
+  const money = (cents: number) => (cents / 100).toFixed(2);
+  const metrics: Record<string, unknown> = {
     impressions: String(c.impressions),
     clicks: String(c.clicks),
     spend: spend.toFixed(2),
@@ -1887,8 +2137,13 @@ function insightRow(
     cpm: ((spend / c.impressions) * 1000).toFixed(6),
     unique_clicks: String(c.uniqueClicks),
     inline_link_clicks: String(c.linkClicks),
+    actions: actionList(c.actions, q.windows, count),
+    action_values: actionList(c.actionCents, q.windows, money),
+    video_play_actions: c.videoPlays
+      ? [{ action_type: 'video_view', value: String(c.videoPlays) }]
+      : undefined,
   };
-  const row: Record<string, string> = {};
+  const row: Record<string, unknown> = {};
   const levelRank = INSIGHT_LEVELS.indexOf(q.level);
   for (const field of q.fields) {
     const fieldLevel = IDENTITY_FIELDS[field];

@@ -258,7 +258,7 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
   /** Posts started through /v2/post/publish/video/init/, in order. */
   readonly publishes: TikTokPublish[] = [];
 
-  private readonly accessTtlSeconds: number;
+  private accessTtlSeconds: number;
   private readonly codes: CodeBook<PendingCode>;
   private readonly clientTokens: TokenBook<string>;
   private readonly limits: RateWindows;
@@ -289,6 +289,11 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
       CONNECTOR_TIKTOK_REVOKE_URL: `${this.url}${REVOKE_PATH}`,
       CONNECTOR_TIKTOK_API_URL: `${this.url}/v2`,
     };
+  }
+
+  /** Access tokens issued from now on live this long (a test can make only the first one short-lived). */
+  setAccessTokenTtl(seconds: number): void {
+    this.accessTtlSeconds = seconds;
   }
 
   override expireAccessTokens(): void {

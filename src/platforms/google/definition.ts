@@ -46,7 +46,7 @@ export const googleDefinitions: ConnectorDefinition[] = [
     name: 'Google Ads',
     description: 'Google Ads reporting with GAQL and campaign changes through the Google Ads API.',
     authType: 'oauth2',
-    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message', 'report'],
     endpoints: {
       authorize: AUTHORIZE,
       token: TOKEN,

@@ -27,7 +27,7 @@ const refused = (err: unknown) =>
 
 // ---- Google Ads ----------------------------------------------------------------------------------
 
-function search(
+export function search(
   call: OperationCall,
   customerId: string,
   login: string | undefined,
@@ -146,7 +146,7 @@ async function adsAccounts(call: OperationCall): Promise<Account[]> {
  * Runs a call on a customer with a login-customer-id; when Google refuses it, finds the customer among the
  * accounts and, if they say another login-customer-id (or none), retries once with that.
  */
-async function onCustomer<T>(
+export async function onCustomer<T>(
   call: OperationCall,
   customerId: string,
   login: string | undefined,
@@ -168,7 +168,7 @@ async function onCustomer<T>(
   }
 }
 
-function customerOf(call: OperationCall, named: unknown): string {
+export function customerOf(call: OperationCall, named: unknown): string {
   const id = typeof named === 'string' ? named : call.accountId;
   if (!id || !CUSTOMER.test(id)) {
     throw badRequest('Name a customer: customer_id (10 digits), or select one with POST …/account.', {
@@ -179,7 +179,7 @@ function customerOf(call: OperationCall, named: unknown): string {
 }
 
 /** The first guess of a call's login-customer-id: the configured manager, if any. */
-function configuredLogin(call: OperationCall): string | undefined {
+export function configuredLogin(call: OperationCall): string | undefined {
   const login = call.config.login_customer_id;
   return login && CUSTOMER.test(login) ? login : undefined;
 }
@@ -240,7 +240,7 @@ async function gaqlQuery(
 }
 
 /** The REST answer names fields in camelCase; rows use the GAQL names the query selected (metrics.cost_micros). */
-function gaqlKeys(row: Record<string, unknown>): Record<string, unknown> {
+export function gaqlKeys(row: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(row).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
   );

@@ -25,7 +25,7 @@ export const linkedinDefinitions: ConnectorDefinition[] = [
     name: 'LinkedIn',
     description: 'LinkedIn organizations and ad accounts: ad analytics and organization posts.',
     authType: 'oauth2',
-    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message', 'report'],
     endpoints: {
       authorize: 'https://www.linkedin.com/oauth/v2/authorization',
       token: 'https://www.linkedin.com/oauth/v2/accessToken',

@@ -60,7 +60,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
     description:
       'Facebook and Instagram ads (Marketing API insights), Pages and Instagram business accounts.',
     authType: 'oauth2',
-    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message', 'report'],
     endpoints,
     apis: [graphApi('META'), marketingApi],
     oauth: dialect([
