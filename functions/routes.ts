@@ -30,6 +30,8 @@ import {
   testOAuthConnection,
 } from '../src/handlers/connections';
 import { sweepConnections, SWEEP_INTERVAL_MS } from '../src/services/sweep';
+import { reportingFieldCatalog, reportsAcrossConnections } from '../src/handlers/reports';
+import { reportDocs } from '../src/openapi/reports';
 import {
   createConfig,
   deleteConfig,
@@ -85,6 +87,22 @@ export const functions: FunctionDeclaration[] = [
     route: 'v1/connectors/{connector_type}/validate',
     handler: validateConnectorConfig,
     doc: catalogDocs.validate,
+  },
+  {
+    kind: 'http',
+    name: 'reporting-fields',
+    methods: ['GET'],
+    route: 'v1/connectors/reporting/fields',
+    handler: reportingFieldCatalog,
+    doc: reportDocs.fields,
+  },
+  {
+    kind: 'http',
+    name: 'reports',
+    methods: ['POST'],
+    route: 'v1/connectors/reports',
+    handler: reportsAcrossConnections,
+    doc: reportDocs.across,
   },
   {
     kind: 'http',

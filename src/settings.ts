@@ -22,6 +22,8 @@ export interface Settings {
   dataDir: string;
   allowedReturnOrigins: string[];
   sessionIdleHours: number;
+  /** The most accounts a metadata answer lists per platform list (ACCOUNT_LIST_LIMIT); more are flagged `truncated`. */
+  accountListLimit: number;
   env: NodeJS.ProcessEnv;
 }
 
@@ -63,6 +65,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir: env.DATA_DIR || '.data',
     allowedReturnOrigins: returnOrigins.length > 0 ? returnOrigins : [new URL(publicBaseUrl).origin],
     sessionIdleHours: Number(env.SESSION_IDLE_HOURS ?? 24),
+    accountListLimit: Math.max(1, Math.floor(Number(env.ACCOUNT_LIST_LIMIT ?? 5000)) || 5000),
     env,
   };
 }

@@ -190,6 +190,43 @@ describe('Key Vault secret store, happy path', () => {
     expect((await api('GET', `/v1/connectors/configs/${id}`)).status).toBe(404);
   });
 
+  it('lists without reading a secret: set secret fields masked whole; the single-record route reads one', async () => {
+    const { tenantId, api } = await freshTenant();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await create(api, `kv listed ${i}`)).id);
+    // A cold instance: nothing cached, every secret read would reach the vault.
+    const cold = await startHost({ env: hostEnv() });
+    const coldApi = apiClient(cold.api, await issuer.token({ tid: tenantId }));
+    const from = kv.stats.requests.length;
+    const listed = await coldApi('GET', '/v1/connectors/configs');
+    const afterList = kv.stats.requests.length;
+    const one = await coldApi('GET', `/v1/connectors/configs/${ids[0]}`);
+    await cold.stop();
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toHaveLength(5);
+    for (const item of listed.body.data) {
+      expect(item.config).toEqual({
+        app_id: '1234567890',
+        app_secret: '********',
+        access_token: '********',
+        verify_token: '********',
+        page_id: '555',
+      });
+    }
+    expect(afterList - from).toBe(0);
+    expect(one.body.data.config.app_secret).toBe('kv-a********cdef');
+    expect(vaultLog(afterList).filter((l) => l.endsWith(' 200'))).toEqual([
+      `GET /secrets/${secretOf(ids[0]).name}/${secretOf(ids[0]).latest} 200`,
+    ]);
+    // A list item sent back unchanged keeps every secret.
+    const echoed = await api('PATCH', `/v1/connectors/configs/${ids[1]}`, {
+      body: { config: listed.body.data.find((c: { id: string }) => c.id === ids[1]).config },
+    });
+    expect(echoed.status).toBe(200);
+    expect(valueOf(secretOf(ids[1]))).toEqual(secretFields);
+    expect(secretOf(ids[1]).versions).toHaveLength(1);
+  });
+
   it('reports the Key Vault store in /api/health', async () => {
     const res = await fetch(`${host.api}/health`);
     expect(res.status).toBe(200);

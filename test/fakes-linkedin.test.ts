@@ -197,8 +197,8 @@ describe('LinkedInFake', () => {
     const expired = await api('/v2/userinfo', again.access_token);
     expect(expired.status).toBe(401);
     expect(await json(expired)).toMatchObject({
-      serviceErrorCode: 65601,
-      message: 'The token used in the request has been revoked by the user',
+      serviceErrorCode: 65602,
+      message: 'The token used in the request has expired',
       status: 401,
     });
     const unknown = await api('/v2/userinfo', 'not-a-token');
@@ -459,8 +459,8 @@ describe('LinkedInFake', () => {
     const expired = await api('/v2/userinfo', access_token);
     expect(expired.status).toBe(401);
     expect(await json(expired)).toMatchObject({
-      serviceErrorCode: 65601,
-      message: 'The token used in the request has been revoked by the user',
+      serviceErrorCode: 65602,
+      message: 'The token used in the request has expired',
       status: 401,
     });
     expect((await api('/v2/userinfo', access_token)).status).toBe(200);

@@ -9,6 +9,7 @@ import { requestIdOf } from './requestId';
 import { refuseRepeatedValues } from './singleValues';
 import { parseTraceparent, RequestTrace, runWithTrace } from './trace';
 import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
+import { InsertFailedError } from '../stores/recordTable';
 
 export function compose(middlewares: readonly Middleware[], handler: Handler): Handler {
   return (ctx) => {
@@ -20,6 +21,8 @@ export function compose(middlewares: readonly Middleware[], handler: Handler): H
 
 /** Turns whatever a handler threw into the contract's error envelope. */
 export function errorResponse(ctx: RequestContext, err: unknown): HttpResponseInit {
+  // What made an insert fail decides the answer; that it failed adds nothing a client can use.
+  if (err instanceof InsertFailedError) return errorResponse(ctx, err.cause);
   if (err instanceof ApiError) {
     return failure(
       ctx.requestId,
@@ -55,13 +58,14 @@ const CREDENTIAL_ERRORS = new Set([
 /**
  * Azure SDK errors without an HTTP status (network), with a 5xx, a throttling 429, or a 401/403 (the
  * service's own identity lacks a role), and failures to get a token for them, come from a dependency, not
- * the caller.
+ * the caller. So does a 409 or 412 that no service turned into an answer: the SDK retried a write whose
+ * first answer was lost, and found its own write there.
  */
 function isDependencyFailure(err: unknown): boolean {
   if (err instanceof Error && CREDENTIAL_ERRORS.has(err.name)) return true;
   if (!(err instanceof Error) || err.name !== 'RestError') return false;
   const status = (err as { statusCode?: number }).statusCode;
-  return status === undefined || status >= 500 || status === 429 || status === 401 || status === 403;
+  return status === undefined || status >= 500 || [401, 403, 409, 412, 429].includes(status);
 }
 
 function describe(err: unknown): string {

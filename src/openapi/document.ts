@@ -27,14 +27,14 @@ const ERROR_RESPONSES: Record<string, string> = {
   '503': 'A dependency is unavailable',
 };
 
-function envelope(data: JsonSchema | undefined): JsonSchema {
+function envelope(data: JsonSchema | undefined, metadata: JsonSchema | undefined): JsonSchema {
   return {
     type: 'object',
     required: ['success', 'data', 'metadata'],
     properties: {
       success: { const: true },
       data: data ?? {},
-      metadata: {
+      metadata: metadata ?? {
         type: 'object',
         required: ['request_id'],
         properties: { request_id: { type: 'string' }, session_id: { type: 'string' } },
@@ -92,7 +92,7 @@ export function openApiDocument(
             description: 'Success',
             content: {
               'application/json': {
-                schema: fn.anonymous ? (fn.doc.response ?? {}) : envelope(fn.doc.response),
+                schema: fn.anonymous ? (fn.doc.response ?? {}) : envelope(fn.doc.response, fn.doc.metadata),
               },
             },
           },

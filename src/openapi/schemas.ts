@@ -1,6 +1,7 @@
 // Request and response shapes for the OpenAPI document, next to nothing else so the route table stays short.
 import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
 import { OperationDoc } from '../routing/declarations';
+import { reportInfo, reportRequest, reportRow } from './reports';
 
 const connectorSummary: JsonSchema = {
   type: 'object',
@@ -65,6 +66,32 @@ export const catalogDocs: Record<'list' | 'get' | 'validate' | 'schema', Operati
   },
 };
 
+/** How every list says which of its records it could not read. */
+const UNREADABLE_NOTE =
+  'One record that cannot be read never fails a list: the page answers with the others, and metadata.unreadable lists [{id, code: "record_unreadable", error}] for each record left out (empty when none). metadata also carries count and continuation_token (null on the last page).';
+
+const LIST_METADATA: JsonSchema = {
+  type: 'object',
+  required: ['request_id', 'count', 'continuation_token', 'unreadable'],
+  properties: {
+    request_id: { type: 'string' },
+    count: { type: 'integer' },
+    continuation_token: { type: ['string', 'null'] },
+    unreadable: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'code', 'error'],
+        properties: {
+          id: { type: 'string' },
+          code: { const: 'record_unreadable' },
+          error: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
 const configurationRecord: JsonSchema = {
   type: 'object',
   required: ['id', 'name', 'connector_type', 'status', 'config', 'created_at', 'updated_at'],
@@ -73,7 +100,11 @@ const configurationRecord: JsonSchema = {
     name: { type: 'string' },
     connector_type: { enum: [...CONNECTOR_TYPES] },
     status: { enum: ['pending_setup', 'active', 'inactive', 'error'] },
-    config: { type: 'object', description: 'The configuration with every secret masked.' },
+    config: {
+      type: 'object',
+      description:
+        'The configuration with every secret masked. Single-record routes (create, get, config, patch, verify) show a secret of 12 or more characters as its first and last 4 characters, a shorter one as ********. Lists read no secret: each secret field that is set shows ******** whatever its length. A PATCH that sends either mask back keeps the stored secret.',
+    },
     last_verified_at: { type: ['string', 'null'], format: 'date-time' },
     last_error: { type: ['string', 'null'] },
     created_at: { type: 'string', format: 'date-time' },
@@ -104,6 +135,7 @@ export const configurationDocs: Record<
   list: {
     summary: "List the tenant's configurations",
     tag: 'configurations',
+    description: `Reads no secret: each secret field that is set shows ******** (the first/last-4 masks are on the single-record routes), so a page costs the secret store nothing. ${UNREADABLE_NOTE}`,
     query: {
       type: 'Connector type',
       status: 'pending_setup, active, inactive or error',
@@ -111,6 +143,7 @@ export const configurationDocs: Record<
       continuation_token: 'metadata.continuation_token of the previous page',
     },
     response: { type: 'array', items: configurationRecord },
+    metadata: LIST_METADATA,
   },
   get: {
     summary: 'One configuration (secrets masked); ETag header',
@@ -205,6 +238,7 @@ export const connectionDocs: Record<
   list: {
     summary: "List the tenant's OAuth connections",
     tag: 'oauth',
+    description: `Reads no secret (tokens are never shown). ${UNREADABLE_NOTE}`,
     query: {
       type: 'Connector type',
       status: 'pending, active, error, expired or revoked',
@@ -212,6 +246,7 @@ export const connectionDocs: Record<
       continuation_token: 'From metadata',
     },
     response: { type: 'array', items: connectionRecord },
+    metadata: LIST_METADATA,
   },
   get: { summary: 'One connection (never its tokens)', tag: 'oauth', response: connectionRecord },
   remove: { summary: 'Revoke at the platform where possible, delete tokens and record', tag: 'oauth' },
@@ -273,19 +308,33 @@ export const operationDocs: Record<
     },
   },
   query: {
-    summary: 'Run a query; rows are flat objects, next_cursor continues it (message next_page)',
+    summary:
+      'Run a native query or a unified report; rows are flat objects, next_cursor continues it (message next_page)',
     tag: 'operations',
     description: `${sessionHint} The query shape per connector type is in GET /v1/connectors/{type} (operations.query) and the metadata route.`,
     body: {
       type: 'object',
-      required: ['query'],
-      properties: { query: { type: 'object' }, session_id: { type: 'string' } },
+      properties: {
+        query: { type: 'object', description: 'A native query of the connector type' },
+        report: reportRequest,
+        session_id: { type: 'string' },
+      },
+      oneOf: [{ required: ['query'] }, { required: ['report'] }],
     },
     response: {
       type: 'object',
       required: ['rows', 'next_cursor'],
       properties: {
-        rows: { type: 'array', items: { type: 'object' } },
+        rows: {
+          type: 'array',
+          items: { type: 'object' },
+          description: 'Native rows (flat objects) for a query; rows of the report row schema for a report',
+        },
+        report: {
+          ...reportInfo,
+          description: 'With a report: currency, time zone, conversions, restatement',
+        },
+        report_row: { ...reportRow, description: 'The shape of each row of a report (documentation only)' },
         next_cursor: { type: ['string', 'null'] },
         warnings: {
           type: 'array',

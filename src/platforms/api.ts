@@ -12,6 +12,8 @@ export type FailureKind =
   | 'forbidden'
   /** The platform no longer serves the API version the service is set to: an operator changes a setting. */
   | 'version_retired'
+  /** A usage cap or prepaid credits are spent: retrying before the period ends (or a top-up) cannot help. */
+  | 'quota_exhausted'
   | 'platform';
 
 export interface ApiFailure {
@@ -23,6 +25,8 @@ export interface ApiFailure {
   revokedByUser?: boolean;
   /** With bad_request: the query asks for more than one answer can hold; a smaller one (split by date) works. */
   queryTooLarge?: boolean;
+  /** The platform's own name for the problem (NOT_ADS_USER…), shown to the caller as details.reason. */
+  reason?: string;
 }
 
 export interface ApiDialect {

@@ -12,6 +12,18 @@ export interface Account {
   [detail: string]: unknown;
 }
 
+/** How far a family lists accounts: at most `cap` per list, or, when `find` is set, until that account is found. */
+export interface AccountLimit {
+  cap: number;
+  find?: string;
+}
+
+/** A family's accounts; `truncated` when the cap left some out (they can still be selected by id). */
+export interface AccountList {
+  accounts: Account[];
+  truncated: boolean;
+}
+
 export interface QueryPage {
   rows: Array<Record<string, unknown>>;
   /** The platform's cursor for the next page; kept in the session, never shown to the client. */
@@ -28,6 +40,8 @@ export interface CallOptions {
 }
 
 export interface OperationCall {
+  /** The connection the call acts for (what a family learns about it can be kept by this id). */
+  connectionId: string;
   definition: ConnectorDefinition;
   config: Record<string, string>;
   /** The account the request names, else the session's active account. */
@@ -38,8 +52,11 @@ export interface OperationCall {
 }
 
 export interface FamilyOperations {
-  /** The accounts this connection can act for (metadata; the account route checks ids against it). */
-  accounts(call: OperationCall): Promise<Account[]>;
+  /**
+   * The accounts this connection can act for (metadata; the account route checks ids against it). A family
+   * whose lists page walks every page up to `limit` and answers an AccountList; a single account can be an array.
+   */
+  accounts(call: OperationCall, limit?: AccountLimit): Promise<Account[] | AccountList>;
   /** One page of a query already validated against the type's query schema. */
   query(call: OperationCall, query: Record<string, unknown>, cursor?: string): Promise<QueryPage>;
   /** An operation whose params were validated against the type's schema for it. */

@@ -16,6 +16,8 @@ export interface OperationDoc {
   query?: Record<string, string>;
   /** JSON Schema of `data` in a success response. */
   response?: JsonSchema;
+  /** JSON Schema of `metadata` in a success response, when it carries more than request_id (lists). */
+  metadata?: JsonSchema;
   /** Success status when not 200. */
   status?: number;
 }

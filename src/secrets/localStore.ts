@@ -84,10 +84,19 @@ export class LocalSecretStore implements SecretStore {
     try {
       await (await tableClient(TABLE)).createEntity(entity);
     } catch (err) {
-      storageFailure(err);
+      // A lost answer: the SDK's retry finds the row its first attempt wrote (the version is fresh and random,
+      // so a row with this key and this ciphertext is ours).
+      if (tableErrorStatus(err) !== 409 || !(await this.landed(entity))) storageFailure(err);
     }
     this.cache.set(secretName(ref), version, bundle);
     return version;
+  }
+
+  private async landed(entity: SecretEntity): Promise<boolean> {
+    const found = await (await tableClient(TABLE))
+      .getEntity<SecretEntity>(entity.partitionKey, entity.rowKey)
+      .catch(() => undefined);
+    return found?.ciphertext === entity.ciphertext && found.iv === entity.iv;
   }
 
   async get(ref: SecretRef, version: string): Promise<SecretBundle | undefined> {

@@ -15,6 +15,7 @@ import {
   ConfigurationRecord,
   deleteConfiguration,
   EtagMismatchError,
+  InsertFailedError,
   insertConfiguration,
   listConfigurations,
   readConfiguration,
@@ -23,7 +24,7 @@ import {
 } from '../stores/configurationStore';
 import { definitionOf, isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
-import { isMaskEcho, maskedConfig } from './masking';
+import { fieldsSetConfig, isMaskEcho, maskedConfig } from './masking';
 
 export const CONFIG_STATUSES = ['pending_setup', 'active', 'inactive', 'error'] as const;
 /** What a client may set; pending_setup and error are the service's verdicts. */
@@ -84,18 +85,29 @@ async function secretsOf(record: ConfigurationRecord): Promise<Record<string, st
   return bundle;
 }
 
-export async function viewOf(record: ConfigurationRecord): Promise<ConfigurationView> {
+/** The view of the single-record routes: each secret as its first and last 4 characters (see masking.ts). */
+function viewOf(record: ConfigurationRecord, secrets: Record<string, string>): ConfigurationView {
   return {
     id: record.id,
     name: record.name,
     connector_type: record.connectorType,
     status: record.status,
-    config: maskedConfig(record.publicConfig, await secretsOf(record)),
+    config: maskedConfig(record.publicConfig, secrets),
     last_verified_at: record.lastVerifiedAt ?? null,
     last_error: record.lastError ?? null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   };
+}
+
+const detailOf = async (record: ConfigurationRecord) => viewOf(record, await secretsOf(record));
+
+/**
+ * The view in lists: which secret fields are set, each masked whole. A list reads no secret at all, so a page
+ * costs the secret store nothing and one record with an unreadable secret cannot fail it.
+ */
+function listViewOf(record: ConfigurationRecord): ConfigurationView {
+  return { ...viewOf(record, {}), config: fieldsSetConfig(record.publicConfig, record.secretFields) };
 }
 
 async function load(tenantId: string, id: string): Promise<Stored<ConfigurationRecord>> {
@@ -131,23 +143,27 @@ export async function createConfiguration(tenantId: string, body: Record<string,
   try {
     etag = await insertConfiguration(record);
   } catch (err) {
-    // The record did not land: take its secret back so nothing is left behind.
-    if (secretVersion) await store.delete(ref).catch(() => undefined);
+    // Only a record known to be absent gives its secret back: one that may have landed keeps it (the sweep
+    // removes a secret that still has no record once it is ORPHAN_SECRET_MIN_AGE_SECONDS old).
+    if (secretVersion && err instanceof InsertFailedError && err.absent) {
+      await store.delete(ref).catch(() => undefined);
+    }
     throw err;
   }
-  return { view: await viewOf(record), etag };
+  return { view: viewOf(record, secrets), etag };
 }
 
 export async function getConfiguration(tenantId: string, id: string) {
   const { value, etag } = await load(tenantId, id);
-  return { view: await viewOf(value), etag };
+  return { view: await detailOf(value), etag };
 }
 
 export async function listTenantConfigurations(tenantId: string, request: ListRequest) {
   const { connectorType, status, limit, token } = listParameters(request, CONFIG_STATUSES);
   const page = await listConfigurations(tenantId, { connectorType, status }, limit, token);
   return {
-    views: await Promise.all(page.records.map(viewOf)),
+    views: page.records.map(listViewOf),
+    unreadable: page.unreadable.map((r) => r.rowKey),
     continuationToken: encodeContinuation(page.continuationToken),
   };
 }
@@ -258,7 +274,7 @@ export async function updateConfiguration(
   if (!updated) throw notFound('No connector configuration with this id.');
   forgetResolved(tenantId, updated.value.id);
   if (written) await store.prune(refOf(tenantId, updated.value.id), written).catch(() => undefined);
-  return { view: await viewOf(updated.value), etag: updated.etag };
+  return { view: await detailOf(updated.value), etag: updated.etag };
 }
 
 export async function removeConfiguration(tenantId: string, id: string): Promise<void> {
@@ -344,5 +360,5 @@ export async function verifyConfiguration(tenantId: string, id: string) {
   });
   if (!updated) throw notFound('No connector configuration with this id.');
   forgetResolved(tenantId, record.id);
-  return { view: await viewOf(updated.value), etag: updated.etag, verified: verdict.ok };
+  return { view: await detailOf(updated.value), etag: updated.etag, verified: verdict.ok };
 }

@@ -14,6 +14,7 @@ import { secretStore } from '../secrets';
 import { settings } from '../settings';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
 import { oauthStates } from '../stores/oauthStateStore';
+import { InsertFailedError } from '../stores/recordTable';
 import { tablesSdk } from '../stores/tables';
 import { resolveApp } from './appCredentials';
 import { oauthRedirectUri } from './configurations';
@@ -85,15 +86,25 @@ async function startAuthorization(
     ? await secretStore().put(verifierRef(record.tenantId, key), { code_verifier: pkce.verifier })
     : undefined;
   const expiresAt = new Date(Date.now() + stateTtlMs()).toISOString();
-  await oauthStates.insert({
-    key,
-    tenantId: record.tenantId,
-    connectionId: record.id,
-    redirectUri,
-    returnUrl,
-    expiresAt,
-    verifierVersion,
-  });
+  try {
+    await oauthStates.insert({
+      key,
+      tenantId: record.tenantId,
+      connectionId: record.id,
+      redirectUri,
+      returnUrl,
+      expiresAt,
+      verifierVersion,
+    });
+  } catch (err) {
+    // The verifier goes only with a state known to be absent; otherwise the sweep removes both at expiry.
+    if (verifierVersion && err instanceof InsertFailedError && err.absent) {
+      await secretStore()
+        .delete(verifierRef(record.tenantId, key))
+        .catch(() => undefined);
+    }
+    throw err;
+  }
   return {
     authorization_url: authorizationUrl(def, app, { state, redirectUri, scopes: record.scopes, pkce }),
     state_expires_at: expiresAt,
@@ -129,8 +140,10 @@ export async function createConnection(tenantId: string, body: Record<string, un
     createdAt: now,
     updatedAt: now,
   };
-  await connections.insert(record);
+  // The state first, the connection last: a failure in between leaves a state that names no connection (the
+  // callback refuses it and the sweep removes it at expiry), never a pending connection that cannot complete.
   const flow = await startAuthorization(record, def, returnUrl);
+  await connections.insert(record);
   return { ...connectionView(record), ...flow };
 }
 
@@ -161,6 +174,7 @@ export async function listConnections(tenantId: string, request: ListRequest) {
   const page = await connections.page(filter, limit, token);
   return {
     views: page.records.map(connectionView),
+    unreadable: page.unreadable.map((r) => r.rowKey),
     continuationToken: encodeContinuation(page.continuationToken),
   };
 }
@@ -185,6 +199,7 @@ export async function testConnection(tenantId: string, id: string) {
       account = await identityOf(family, fresh.context, fresh.tokens.access_token);
     } catch (err) {
       if (!(err instanceof PlatformApiError) || err.failure.kind !== 'token_invalid') throw err;
+      if (err.failure.revokedByUser) throw err; // the user took access away: renewing cannot help
       // One renewal and one retry: the token may have died before its announced expiry.
       fresh = await freshToken(tenantId, id, { replacing: fresh.tokens.access_token, anyStatus: true });
       account = await identityOf(family, fresh.context, fresh.tokens.access_token);

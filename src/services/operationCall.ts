@@ -40,6 +40,7 @@ export async function operationCall(
   delete extras.access_token;
   delete extras.refresh_token;
   return {
+    connectionId,
     definition: fresh.definition,
     config: fresh.context.config,
     accountId,
@@ -52,7 +53,8 @@ export async function operationCall(
           return await callApi(family.api, fresh.context, options.token ?? fresh.tokens.access_token, req);
         } catch (err) {
           if (err instanceof PlatformApiError && err.failure.kind === 'token_invalid' && !options.token) {
-            if (renewed) {
+            // The user took the app's access away: a renewal cannot bring it back, so none is tried.
+            if (renewed || err.failure.revokedByUser) {
               await updateConnection(tenantId, connectionId, (c) => ({
                 ...c,
                 status: lapsedStatus(err.failure.revokedByUser),

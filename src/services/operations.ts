@@ -4,7 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { validateExecute, validateQuery } from '../catalog/validation';
 import { ApiError, badRequest, conflict } from '../http/errors';
 import { familyOperations } from '../platforms/operationModules';
-import { Account, QueryPage } from '../platforms/operations';
+import {
+  Account,
+  AccountLimit,
+  AccountList,
+  FamilyOperations,
+  OperationCall,
+  QueryPage,
+} from '../platforms/operations';
+import { settings } from '../settings';
 import { SessionRecord } from '../stores/sessionStore';
 import { definitionOf } from './records';
 import { loadConnection } from './connectionRecords';
@@ -62,16 +70,33 @@ function invalid(what: string, errors: Array<{ path: string; message: string }>)
   });
 }
 
+/** A family's accounts as one list, whichever shape the family answers in. */
+async function accountsOf(
+  family: FamilyOperations,
+  call: OperationCall,
+  limit: AccountLimit,
+): Promise<AccountList> {
+  const got = await family.accounts(call, limit);
+  return Array.isArray(got) ? { accounts: got, truncated: false } : got;
+}
+
 export async function listAccounts(scope: OperationScope) {
   const { stored, session, definition, family } = await begin(scope);
   const call = await operationCall(scope.tenantId, stored, session.accountId);
-  const accounts = await family.accounts(call);
+  const cap = settings().accountListLimit;
+  const { accounts, truncated } = await accountsOf(family, call, { cap });
   return {
     session,
     data: {
       connector_type: definition.type,
       account_id: session.accountId ?? null,
       accounts,
+      truncated,
+      ...(truncated
+        ? {
+            truncation: `Each list stops at ${cap} accounts (ACCOUNT_LIST_LIMIT) and this connection has more. Select any other account by its id with POST …/account: it is looked up beyond the limit.`,
+          }
+        : {}),
       query_schema: definition.operations.query,
       execute_operations: Object.fromEntries(
         Object.entries(definition.operations.execute).map(([name, op]) => [name, op]),
@@ -88,7 +113,9 @@ export async function selectAccount(scope: OperationScope, body: Record<string, 
   }
   const { stored, storedSession, session, family } = await begin(scope);
   const call = await operationCall(scope.tenantId, stored, session.accountId);
-  const account = (await family.accounts(call)).find((a: Account) => a.id === accountId);
+  // Sought past the listing cap, so an account a truncated metadata answer left out can still be selected.
+  const { accounts } = await accountsOf(family, call, { cap: settings().accountListLimit, find: accountId });
+  const account = accounts.find((a: Account) => a.id === accountId);
   if (!account) {
     throw badRequest(`'${accountId.slice(0, 64)}' is not one of this connection's accounts.`, {
       code: 'unknown_account',

@@ -27,7 +27,16 @@ export function platformFailure(err: PlatformApiError | PlatformUnreachableError
       return new ApiError(404, failure.message, { code: 'platform_not_found' });
     case 'forbidden':
       // 403 stays the contract's "your token lacks the permission"; this is the platform refusing the grant.
-      return new ApiError(409, failure.message, { code: 'platform_forbidden' });
+      return new ApiError(409, failure.message, {
+        code: 'platform_forbidden',
+        ...(failure.reason ? { details: { reason: failure.reason } } : {}),
+      });
+    case 'quota_exhausted':
+      // Not a rate limit: nothing lifts it within a retry window, so no Retry-After invites a retry.
+      return new ApiError(409, failure.message, {
+        code: 'platform_quota_exhausted',
+        ...(failure.reason ? { details: { reason: failure.reason } } : {}),
+      });
     case 'token_invalid':
       return new ApiError(409, `${failure.message} Reconnect the account.`, { code: 'reconnect_required' });
     case 'version_retired':

@@ -3,7 +3,7 @@
 import { tablesSdk } from './tables';
 import { Entity, optional, RecordTable, Stored } from './recordTable';
 
-export { EtagMismatchError } from './recordTable';
+export { EtagMismatchError, InsertFailedError } from './recordTable';
 export type { Stored } from './recordTable';
 
 export interface ConfigurationRecord {

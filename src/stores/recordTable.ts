@@ -16,7 +16,34 @@ export class EtagMismatchError extends Error {
   }
 }
 
+/**
+ * An insert that did not go through. `absent`: a read afterwards found no record, so whatever was written for
+ * it may be taken back; otherwise its fate is unknown (storage did not answer the read either).
+ */
+export class InsertFailedError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly absent: boolean,
+  ) {
+    super(cause instanceof Error ? cause.message : 'The insert failed.');
+    this.name = 'InsertFailedError';
+  }
+}
+
+/** A record on a page that could not be decoded: listed by key, so one bad row never fails the page. */
+export interface UnreadableRecord {
+  partitionKey: string;
+  rowKey: string;
+}
+
 export type Entity = TableEntity<Record<string, string | undefined>>;
+
+/** The same properties with the same values (an absent property and an undefined one are the same). */
+function sameEntity(a: Entity, b: Entity): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) if ((a[key] ?? undefined) !== (b[key] ?? undefined)) return false;
+  return true;
+}
 
 export interface RecordCodec<R> {
   toEntity(record: R): Entity;
@@ -33,9 +60,25 @@ export class RecordTable<R> {
     return tableClient(this.table);
   }
 
+  /**
+   * Inserts a record whose key the caller has just generated; idempotent in effect. When storage's answer is
+   * lost, the SDK retries and finds the entity there (409); any failure is therefore followed by a read: the
+   * record there as written means the insert landed, and its ETag is the answer. Otherwise InsertFailedError.
+   */
   async insert(record: R): Promise<string> {
-    const result = await (await this.client()).createEntity(this.codec.toEntity(record));
-    return result.etag ?? '';
+    const entity = this.codec.toEntity(record);
+    try {
+      return (await (await this.client()).createEntity(entity)).etag ?? '';
+    } catch (err) {
+      let found: Stored<R> | undefined;
+      try {
+        found = await this.read(entity.partitionKey, entity.rowKey);
+      } catch {
+        throw new InsertFailedError(err, false);
+      }
+      if (found && sameEntity(this.codec.toEntity(found.value), entity)) return found.etag;
+      throw new InsertFailedError(err, found === undefined);
+    }
   }
 
   async read(partitionKey: string, rowKey: string): Promise<Stored<R> | undefined> {
@@ -106,17 +149,30 @@ export class RecordTable<R> {
     throw new EtagMismatchError();
   }
 
-  /** One page of records matching an OData filter built with the `odata` template. */
-  async page(filter: string, limit: number, continuationToken?: string) {
+  /**
+   * One page of records matching an OData filter built with the `odata` template. A row that does not decode
+   * is named in `unreadable` instead of failing the page.
+   */
+  async page(
+    filter: string,
+    limit: number,
+    continuationToken?: string,
+  ): Promise<{ records: R[]; unreadable: UnreadableRecord[]; continuationToken?: string }> {
     const pages = (await this.client())
       .listEntities<Record<string, string | undefined>>({ queryOptions: { filter } })
       .byPage({ maxPageSize: limit, continuationToken });
     const page = await pages.next();
-    if (page.done || !page.value) return { records: [] as R[] };
-    return {
-      records: page.value.map((e) => this.codec.fromEntity(e as unknown as Entity)),
-      continuationToken: page.value.continuationToken,
-    };
+    if (page.done || !page.value) return { records: [], unreadable: [] };
+    const records: R[] = [];
+    const unreadable: UnreadableRecord[] = [];
+    for (const entity of page.value) {
+      try {
+        records.push(this.codec.fromEntity(entity as unknown as Entity));
+      } catch {
+        unreadable.push({ partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
+      }
+    }
+    return { records, unreadable, continuationToken: page.value.continuationToken };
   }
 
   /** Every record matching a filter, with its ETag. */

@@ -351,6 +351,20 @@ export interface GoogleFakeOptions {
 // ---- The fake -------------------------------------------------------------------------------------
 
 // Access and refresh tokens stand for a grant id (see grants).
+/** AuthenticationErrors that are about the Google account, not the token (AuthenticationErrorEnum). */
+export type GoogleAdsAccountProblem =
+  | 'NOT_ADS_USER'
+  | 'TWO_STEP_VERIFICATION_NOT_ENROLLED'
+  | 'ADVANCED_PROTECTION_NOT_ENROLLED';
+
+const ACCOUNT_PROBLEM_MESSAGES: Record<GoogleAdsAccountProblem, string> = {
+  NOT_ADS_USER: 'User in the cookie is not a valid Ads user.',
+  TWO_STEP_VERIFICATION_NOT_ENROLLED:
+    "An account administrator changed this account's authentication settings. To access this Google Ads account, enable 2-Step Verification in your Google account at https://www.google.com/landing/2step.",
+  ADVANCED_PROTECTION_NOT_ENROLLED:
+    "An account administrator changed this account's authentication settings. To access this account, enable Advanced Protection in your Google account at https://landing.google.com/advancedprotection.",
+};
+
 export class GoogleFake extends TokenPairFakeBase<string> {
   readonly types: readonly FakeConnectorType[] = ['google_ads', 'youtube'];
   readonly seed = GOOGLE_SEED;
@@ -365,6 +379,8 @@ export class GoogleFake extends TokenPairFakeBase<string> {
   private readonly youtubeQuota: number;
   private readonly hasChannel: boolean;
   private readonly accessLevels = new Map<string, AdsAccessLevel>();
+  /** A condition of the signed-in Google account that Google Ads refuses with a 401 AuthenticationError. */
+  private accountProblem: GoogleAdsAccountProblem | undefined;
   private readonly codes: CodeBook<CodeGrant>;
   private readonly grants = new Map<string, Grant>();
   private readonly quotaUsed = new Map<string, number>(); // "clientId day" -> units
@@ -663,11 +679,27 @@ export class GoogleFake extends TokenPairFakeBase<string> {
     ]);
   }
 
+  /**
+   * The Google account behind every grant gets (or loses, with undefined) a condition Google Ads refuses with
+   * HTTP 401 although the token is good: no Ads account, no 2-Step Verification, no Advanced Protection.
+   */
+  setAccountProblem(problem: GoogleAdsAccountProblem | undefined): void {
+    this.accountProblem = problem;
+  }
+
   // ---- Google Ads ----
 
   private ads(req: FakeRequest): FakeResponse {
     const caller = this.authenticate(req, 'ads');
     if ('status' in caller) return caller;
+    if (this.accountProblem) {
+      return this.adsFailure(401, [
+        {
+          errorCode: { authenticationError: this.accountProblem },
+          message: ACCOUNT_PROBLEM_MESSAGES[this.accountProblem],
+        },
+      ]);
+    }
     const scopeProblem = this.requireScope(caller, [GOOGLE_SCOPES.adwords], 'ads');
     if (scopeProblem) return scopeProblem;
     const tokenProblem = this.checkDeveloperToken(req);

@@ -101,6 +101,14 @@ const REVOKED_TOKEN = {
   code: 'REVOKED_ACCESS_TOKEN',
   message: 'The token used in the request has been revoked by the user',
 };
+// An access token past its 60 days. The code is as third-party clients report it [unconfirmed]; what matters
+// is that it is not 65601, which LinkedIn keeps for a member who revoked the app.
+const EXPIRED_TOKEN = {
+  status: 401,
+  serviceErrorCode: 65602,
+  code: 'EXPIRED_ACCESS_TOKEN',
+  message: 'The token used in the request has expired',
+};
 const THROTTLED = {
   status: 429,
   serviceErrorCode: 101,
@@ -707,6 +715,7 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     if (!token) return json(401, EMPTY_TOKEN);
     const found = this.accessTokens.lookup(token);
     if (found.state === 'unknown') return json(401, INVALID_TOKEN);
+    if (found.state === 'expired') return json(401, EXPIRED_TOKEN);
     if (found.state !== 'valid') return json(401, REVOKED_TOKEN);
     return route(req, found.grant);
   }
@@ -718,7 +727,7 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
       case 'server_error':
         return json(500, SERVER_ERROR);
       case 'token_expired':
-        return json(401, REVOKED_TOKEN);
+        return json(401, EXPIRED_TOKEN);
     }
   }
 
@@ -803,8 +812,26 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     if (!LinkedInFake.hasAny(grant, SCOPES_FOR.adAccountUsers)) {
       return accessDenied('adAccountUsers.FINDER-authenticatedUser');
     }
-    const elements = this.adAccounts.map((a) => ({ ...a, user: this.personUrn }));
-    return json(200, { elements, paging: { start: 0, count: DEFAULT_PAGE_SIZE, links: [] } });
+    const page = this.paging(req);
+    if ('status' in page) return page;
+    // Pages of `count` (10 unless asked), and like LinkedIn no total and no next link: a full page means "ask again".
+    const elements = this.adAccounts
+      .slice(page.start, page.start + page.count)
+      .map((a) => ({ ...a, user: this.personUrn }));
+    return json(200, { elements, paging: { start: page.start, count: page.count, links: [] } });
+  }
+
+  /** The member removes the app in their LinkedIn settings: its access tokens then answer 65601, its refresh tokens invalid_grant. */
+  memberRevokesApp(): void {
+    this.accessTokens.revokeAll();
+    this.refreshTokens.revokeAll();
+  }
+
+  /** Gives the member a role on `count` more ad accounts (ids from 6001), as an agency would have. */
+  seedAdAccounts(count: number): string[] {
+    const ids = Array.from({ length: count }, (_, i) => String(6001 + this.adAccounts.length + i));
+    for (const id of ids) this.adAccounts.push({ account: `urn:li:sponsoredAccount:${id}`, role: 'VIEWER' });
+    return ids;
   }
 
   private adAccount(req: FakeRequest, grant: LinkedInGrant): FakeResponse {

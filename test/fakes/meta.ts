@@ -467,6 +467,8 @@ export class MetaFake extends PlatformFakeBase {
   private readonly deauthorized = new Set<string>();
   private readonly containers = new Map<string, IgContainer>();
   private readonly usage: RateWindows;
+  /** Answers queued for the next authenticated Graph calls, in order (blocks, ad-account throttling). */
+  private readonly refusals: Array<() => FakeResponse> = [];
   private nextId = 1;
   /** Asynchronous insights jobs (report_run_id → job); each status read moves a job's clock one step. */
   private readonly jobs = new Map<string, InsightsJob>();
@@ -508,6 +510,42 @@ export class MetaFake extends PlatformFakeBase {
   userRemovesApp(appId: string, userId: string = META_SEED.user.id): void {
     this.tokens.revokeWhere((g) => g.appId === appId && g.userId === userId);
     this.deauthorized.add(`${appId}|${userId}`);
+  }
+
+  /** The next call answers error 368: Meta has temporarily blocked the user from this action. */
+  blockNext(): void {
+    this.refusals.push(() =>
+      metaError({
+        message: '(#368) The action attempted has been deemed abusive or is otherwise disallowed',
+        code: 368,
+        subcode: 1390008,
+        userTitle: "You're Temporarily Blocked",
+        userMsg:
+          "It looks like you were misusing this feature by going too fast. You've been temporarily blocked from using it.",
+      }),
+    );
+  }
+
+  /**
+   * The next call on an ad account is throttled at the ad-account level (code 17, subcode 2446079) with
+   * X-Ad-Account-Usage saying how long until the account's budget resets.
+   */
+  throttleAdAccountNext(resetSeconds: number): void {
+    this.refusals.push(() =>
+      metaError({
+        message: '(#17) User request limit reached',
+        code: 17,
+        subcode: 2446079,
+        headers: {
+          'x-ad-account-usage': JSON.stringify({
+            acc_id_util_pct: 100,
+            reset_time_duration: resetSeconds,
+            ads_api_access_tier: 'standard_access',
+          }),
+          'x-app-usage': JSON.stringify({ call_count: 12, total_cputime: 6, total_time: 6 }),
+        },
+      }),
+    );
   }
 
   // ---- Dispatch ----
@@ -753,6 +791,8 @@ export class MetaFake extends PlatformFakeBase {
     const params = requestParams(req);
     const caller = this.authenticate(req, params);
     if ('status' in caller) return caller;
+    const refusal = this.refusals.shift();
+    if (refusal) return refusal();
     const answer = this.routeGraph(req.method, rest, params, caller);
     return { ...answer, headers: { ...this.usageHeaders(caller.appId, rest), ...(answer.headers ?? {}) } };
   }

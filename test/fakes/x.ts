@@ -128,7 +128,8 @@ const TIMELINE_PARAMS = new Set([
   ...EXPANSION_PARAMS,
 ]);
 
-// Per 15-minute window, as X documents them for the Basic tier.
+// Per 15-minute window and endpoint, from X's rate-limit table. Access tiers are gone (X bills per use); what a
+// tier used to cap is now the app's usage cap, which usageCapped() switches on.
 const LIMITS = { me: 75, timeline: 900, timelineApp: 1500, postTweet: 200 };
 
 const CLIENT_ERROR = {
@@ -354,6 +355,8 @@ export class XFake extends TokenPairFakeBase<XGrant> {
   private readonly pages = new Map<string, bigint>(); // pagination token → the id it continues below
   private readonly partialProblems: Array<Record<string, unknown>> = [];
   private readonly limits: RateWindows;
+  /** The app's usage cap for the period is spent (usageCapped()). */
+  private capped = false;
 
   private readonly routes: Array<{ method: string; path: RegExp; route: Route }> = [
     {
@@ -550,6 +553,11 @@ export class XFake extends TokenPairFakeBase<XGrant> {
     return { status: 200, body: { token_type: 'bearer', access_token: token } };
   }
 
+  /** The app's monthly usage cap is spent (or, with false, the period starts again): every API call answers 429 UsageCapExceeded. */
+  usageCapped(capped = true): void {
+    this.capped = capped;
+  }
+
   // ---- API v2 ----------------------------------------------------------------------------------
 
   private api(req: FakeRequest): FakeResponse {
@@ -566,6 +574,22 @@ export class XFake extends TokenPairFakeBase<XGrant> {
 
     const caller = this.authenticate(req);
     if (!caller) return problem(PROBLEM_UNAUTHORIZED);
+    if (this.capped) {
+      // The window still has room (the headers say so): it is the cap, not the rate limit, that refuses.
+      return problem(
+        {
+          account_id: '1700000000000000000',
+          product_name: 'pay-per-use',
+          title: 'UsageCapExceeded',
+          period: 'Monthly',
+          scope: 'Product',
+          detail: 'Usage cap exceeded: Monthly product cap',
+          type: 'https://api.twitter.com/2/problems/usage-capped',
+          status: 429,
+        },
+        { 'x-rate-limit-limit': String(route.limit), 'x-rate-limit-remaining': String(route.limit - 1) },
+      );
+    }
     const callerKey = caller.kind === 'user' ? `user:${caller.grant.userId}` : `app:${caller.apiKey}`;
     const limit = caller.kind === 'app' ? (route.appLimit ?? route.limit) : route.limit;
     const window = this.limits.hit(`${route.name}:${callerKey}`, limit);

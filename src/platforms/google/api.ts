@@ -48,6 +48,19 @@ function adsErrorCode(body: unknown): { category: string; code: string } | undef
   return undefined;
 }
 
+/**
+ * AuthenticationErrors (HTTP 401) about the Google account rather than the token: renewing the grant or
+ * reconnecting the same account cannot help, so they are not `token_invalid` (AuthenticationErrorEnum).
+ */
+const ACCOUNT_PROBLEMS: Record<string, string> = {
+  NOT_ADS_USER: 'the Google account that connected has no Google Ads account: connect one that has access',
+  TWO_STEP_VERIFICATION_NOT_ENROLLED:
+    'the Google Ads account requires 2-Step Verification: turn it on for the Google account, then try again',
+  ADVANCED_PROTECTION_NOT_ENROLLED:
+    'the Google Ads account requires Advanced Protection: enroll the Google account, then try again',
+  CUSTOMER_NOT_FOUND: 'no Google Ads customer has this id, or it is not reachable with this connection',
+};
+
 // login-customer-id is not a header of every call: it depends on the customer a call acts on (a client
 // behind a manager needs the manager's id, a customer the user reaches directly none), so the operations
 // module sends it per request.
@@ -68,6 +81,14 @@ export const googleApi: ApiDialect = {
     // A refused developer token (401 DEVELOPER_TOKEN_INVALID…) is configuration: renewing the grant cannot help.
     if (adsCode?.code.includes('DEVELOPER_TOKEN')) {
       return { kind: 'forbidden', message };
+    }
+    const accountProblem = adsCode && ACCOUNT_PROBLEMS[adsCode.code];
+    if (accountProblem) {
+      return {
+        kind: 'forbidden',
+        message: `${message} (${adsCode.code}: ${accountProblem})`,
+        reason: adsCode.code,
+      };
     }
     if (res.status === 401 || status === 'UNAUTHENTICATED') return { kind: 'token_invalid', message };
     if (res.status === 429 || status === 'RESOURCE_EXHAUSTED') {

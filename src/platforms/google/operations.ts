@@ -6,7 +6,16 @@
 import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
 import { field, PlatformResponse } from '../http';
-import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { walkPages, Walked } from '../listing';
+import { forgetLogin, learnedLogin, rememberLogins } from './logins';
+import {
+  Account,
+  AccountLimit,
+  AccountList,
+  FamilyOperations,
+  OperationCall,
+  QueryPage,
+} from '../operations';
 import { flattenRow } from '../rows';
 
 const CUSTOMER = /^[0-9]{10}$/;
@@ -116,49 +125,72 @@ async function inChunks<T, R>(items: T[], size: number, fn: (item: T) => Promise
  * managers among them, each with manager_id (the login-customer-id its calls need). The configured
  * login_customer_id, when it is one of the managers, is asked first, so its clients are reached through it.
  */
-async function adsAccounts(call: OperationCall): Promise<Account[]> {
+async function adsAccounts(call: OperationCall, limit: AccountLimit = { cap: 5000 }): Promise<AccountList> {
   const direct = await accessibleCustomers(call);
   const out: Account[] = await inChunks(direct, DESCRIBE_CONCURRENCY, (id) => describeCustomer(call, id));
   const seen = new Set(out.map((a) => a.id));
+  let truncated = false;
   const preferred = call.config.login_customer_id;
   const managers = out
     .filter((a) => a.manager === true && a.active === true)
     .sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred));
   for (const manager of managers) {
-    let clients: unknown[];
+    if (limit.find !== undefined && seen.has(limit.find)) break;
+    let clients: Walked<unknown>;
     try {
-      clients = await searchAll(call, manager.id, manager.id, CLIENTS_GAQL);
+      clients = await walkPages<unknown>(
+        limit,
+        (row) => String(field(row, 'customerClient', 'id') ?? ''),
+        async (pageToken) => {
+          const res = await search(call, manager.id, manager.id, { query: CLIENTS_GAQL, pageToken });
+          const results = field(res.body, 'results');
+          const next = field(res.body, 'nextPageToken');
+          return {
+            items: Array.isArray(results) ? (results as unknown[]) : [],
+            next: typeof next === 'string' && next ? next : undefined,
+          };
+        },
+      );
     } catch (err) {
       if (!refused(err)) throw err;
       continue;
     }
-    for (const row of clients) {
+    truncated ||= clients.truncated;
+    for (const row of clients.items) {
       const client = customerAccount(field(row, 'customerClient'), '', manager.id);
       if (!CUSTOMER.test(client.id) || seen.has(client.id)) continue;
       seen.add(client.id);
       out.push(client);
     }
   }
-  return out;
+  return { accounts: out, truncated };
 }
 
 /**
- * Runs a call on a customer with a login-customer-id; when Google refuses it, finds the customer among the
- * accounts and, if they say another login-customer-id (or none), retries once with that.
+ * Runs a call on a customer with a login-customer-id (what this connection learned for it, else the given
+ * first guess). When Google refuses it, the customer's login is taken from what was learned or, failing that,
+ * from one listing of the accounts (remembered for next time), and the call is retried once with it.
  */
 export async function onCustomer<T>(
   call: OperationCall,
   customerId: string,
-  login: string | undefined,
+  guess: string | undefined,
   run: (login: string | undefined) => Promise<T>,
+  options: { pinned?: boolean } = {},
 ): Promise<{ result: T; login: string | undefined }> {
+  const learned = options.pinned ? undefined : learnedLogin(call.connectionId, customerId);
+  const login = learned ? learned.login : guess;
   try {
     return { result: await run(login), login };
   } catch (err) {
     if (!refused(err)) throw err;
+    // What was learned no longer works (the user's access changed): list again.
+    if (learned) forgetLogin(call.connectionId, customerId);
     let account: Account | undefined;
     try {
-      account = (await adsAccounts(call)).find((a) => a.id === customerId);
+      const listed = await adsAccounts(call, { cap: Number.MAX_SAFE_INTEGER, find: customerId });
+      rememberLogins(call.connectionId, listed.accounts, false);
+      account = listed.accounts.find((a) => a.id === customerId);
     } catch {
       throw err;
     }
@@ -228,6 +260,8 @@ async function gaqlQuery(
     customerId,
     from ? from.l : configuredLogin(call),
     (l) => search(call, customerId, l, { query: gaql, pageToken: from?.t }),
+    // A next page keeps the login its first page worked with.
+    { pinned: from !== undefined },
   );
   const results = field(res.body, 'results');
   const rows = Array.isArray(results)
@@ -389,8 +423,11 @@ async function updateVideo(call: OperationCall, p: Record<string, unknown>) {
 
 const isYoutube = (call: OperationCall) => call.definition.type === 'youtube';
 
-async function accounts(call: OperationCall): Promise<Account[]> {
-  return isYoutube(call) ? channels(call) : adsAccounts(call);
+async function accounts(call: OperationCall, limit?: AccountLimit): Promise<Account[] | AccountList> {
+  if (isYoutube(call)) return channels(call);
+  const listed = await adsAccounts(call, limit);
+  rememberLogins(call.connectionId, listed.accounts, !listed.truncated && limit?.find === undefined);
+  return listed;
 }
 
 async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {

@@ -4,6 +4,8 @@ import { apiVersion } from '../../catalog/apiVersions';
 import { ApiDialect, failureFromStatus } from '../api';
 import { field } from '../http';
 
+const REVOKED_BY_MEMBER = 65601;
+
 export const linkedinApi: ApiDialect = {
   headers: (token, { definition }) => ({
     authorization: `Bearer ${token}`,
@@ -20,6 +22,10 @@ export const linkedinApi: ApiDialect = {
         kind: 'version_retired',
         message: `${message} (LinkedIn no longer serves this LinkedIn-Version; set CONNECTOR_LINKEDIN_API_VERSION to a current one)`,
       };
+    }
+    // serviceErrorCode 65601: the member revoked the app's access; the connection is `revoked`, not `expired`.
+    if (res.status === 401 && field(res.body, 'serviceErrorCode') === REVOKED_BY_MEMBER) {
+      return { kind: 'token_invalid', message, revokedByUser: true };
     }
     return failureFromStatus(res.status, message);
   },

@@ -3,12 +3,19 @@
 import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
 import { field } from '../http';
-import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { joinLists, walkPages, Walked } from '../listing';
+import {
+  Account,
+  AccountLimit,
+  AccountList,
+  FamilyOperations,
+  OperationCall,
+  QueryPage,
+} from '../operations';
 import { flattenRow } from '../rows';
 import { LINKEDIN_MAX_FIELDS } from './schemas';
 
 const PAGE_SIZE = 100;
-const PAGE_LIMIT = 10; // pages of organizationAcls followed at most
 const DIGITS = /^[0-9]{1,20}$/;
 const ORGANIZATION_URN = /^urn:li:organization:([0-9]{1,20})$/;
 const AD_ACCOUNT_URN = /^urn:li:sponsoredAccount:([0-9]{1,20})$/;
@@ -21,63 +28,81 @@ function elementsOf(body: unknown): Array<Record<string, unknown>> {
   return Array.isArray(elements) ? (elements as Array<Record<string, unknown>>) : [];
 }
 
-async function organizations(call: OperationCall): Promise<Account[]> {
-  const out: Account[] = [];
-  for (let page = 0, start = 0; page < PAGE_LIMIT; page++) {
-    const res = await call.api({
-      method: 'GET',
-      url: `${api(call)}/rest/organizationAcls`,
-      query: {
-        q: 'roleAssignee',
-        role: 'ADMINISTRATOR',
-        state: 'APPROVED',
-        start: String(start),
-        count: String(PAGE_SIZE),
-      },
-    });
-    const elements = elementsOf(res.body);
-    for (const acl of elements) {
-      const m = ORGANIZATION_URN.exec(String(acl.organization ?? ''));
-      if (!m) continue;
-      // Names need the organizations API (another permission); the URN names it meanwhile.
-      out.push({ id: m[1], name: `urn:li:organization:${m[1]}`, kind: 'organization', role: acl.role });
-    }
-    start += elements.length;
-    const total = field(res.body, 'paging', 'total');
-    const links = field(res.body, 'paging', 'links');
-    const hasNext = Array.isArray(links) && links.some((l) => field(l, 'rel') === 'next');
-    if (!elements.length || !(hasNext || (typeof total === 'number' && start < total))) break;
-  }
-  return out;
+/**
+ * A Rest.li collection, page by page with start/count. LinkedIn's paging object does not always carry `total`
+ * or a next link, so a full page means there may be more.
+ */
+function walkCollection(
+  call: OperationCall,
+  limit: AccountLimit,
+  path: string,
+  query: Record<string, string>,
+  toAccount: (element: Record<string, unknown>) => Account | undefined,
+): Promise<Walked<Account>> {
+  return walkPages<Account>(
+    limit,
+    (a) => a.id,
+    async (next) => {
+      const start = Number(next ?? 0);
+      const res = await call.api({
+        method: 'GET',
+        url: `${api(call)}${path}`,
+        query: { ...query, start: String(start), count: String(PAGE_SIZE) },
+      });
+      const elements = elementsOf(res.body);
+      const total = field(res.body, 'paging', 'total');
+      const more = typeof total === 'number' ? start + elements.length < total : elements.length >= PAGE_SIZE;
+      const items = elements.map(toAccount).filter((a): a is Account => a !== undefined);
+      return { items, next: more && elements.length > 0 ? String(start + elements.length) : undefined };
+    },
+  );
 }
 
-async function adAccounts(call: OperationCall): Promise<Account[]> {
-  const res = await call.api({
-    method: 'GET',
-    url: `${api(call)}/rest/adAccountUsers`,
-    query: { q: 'authenticatedUser' },
-  });
-  const out: Account[] = [];
-  for (const user of elementsOf(res.body)) {
-    const m = AD_ACCOUNT_URN.exec(String(user.account ?? ''));
-    if (m)
-      out.push({ id: m[1], name: `urn:li:sponsoredAccount:${m[1]}`, kind: 'ad_account', role: user.role });
-  }
-  return out;
+async function organizations(call: OperationCall, limit: AccountLimit): Promise<AccountList> {
+  const walked = await walkCollection(
+    call,
+    limit,
+    '/rest/organizationAcls',
+    { q: 'roleAssignee', role: 'ADMINISTRATOR', state: 'APPROVED' },
+    (acl) => {
+      const m = ORGANIZATION_URN.exec(String(acl.organization ?? ''));
+      // Names need the organizations API (another permission); the URN names it meanwhile.
+      return m
+        ? { id: m[1], name: `urn:li:organization:${m[1]}`, kind: 'organization', role: acl.role }
+        : undefined;
+    },
+  );
+  return { accounts: walked.items, truncated: walked.truncated };
+}
+
+async function adAccounts(call: OperationCall, limit: AccountLimit): Promise<AccountList> {
+  const walked = await walkCollection(
+    call,
+    limit,
+    '/rest/adAccountUsers',
+    { q: 'authenticatedUser' },
+    (user) => {
+      const m = AD_ACCOUNT_URN.exec(String(user.account ?? ''));
+      return m
+        ? { id: m[1], name: `urn:li:sponsoredAccount:${m[1]}`, kind: 'ad_account', role: user.role }
+        : undefined;
+    },
+  );
+  return { accounts: walked.items, truncated: walked.truncated };
 }
 
 /**
  * Organizations and ad accounts come from two products (Community Management, Advertising) that an app
  * may not both have: one list refused for want of permission leaves the other.
  */
-async function accounts(call: OperationCall): Promise<Account[]> {
-  const lists = await Promise.allSettled([organizations(call), adAccounts(call)]);
-  const refused = (r: PromiseSettledResult<Account[]>) =>
+async function accounts(call: OperationCall, limit: AccountLimit = { cap: 5000 }): Promise<AccountList> {
+  const lists = await Promise.allSettled([organizations(call, limit), adAccounts(call, limit)]);
+  const refused = (r: PromiseSettledResult<AccountList>) =>
     r.status === 'rejected' && r.reason instanceof PlatformApiError && r.reason.failure.kind === 'forbidden';
   const failed = lists.find((r) => r.status === 'rejected' && !refused(r));
   if (failed?.status === 'rejected') throw failed.reason;
   if (lists.every(refused) && lists[0].status === 'rejected') throw lists[0].reason;
-  return lists.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  return joinLists(lists.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
 }
 
 /** A YYYY-MM-DD calendar day as Rest.li's Date record, (year:2026,month:1,day:31). */

@@ -5,14 +5,29 @@ import { META_APP_REMOVED } from '../../oauth/engine';
 import { field } from '../http';
 import { META_ADS_VERSION_SETTING } from './definition';
 
+/** "(#368) The action attempted has been deemed abusive or is otherwise disallowed": a temporary block. */
+const TEMPORARILY_BLOCKED = 368;
 /** "(#2635) You are calling a deprecated version of the Ads API": the Marketing API version has expired. */
 const DEPRECATED_ADS_VERSION = 2635;
 
 const THROTTLE_CODES = new Set([4, 17, 32, 613]);
 
-function regainSeconds(headers: Record<string, string>): number | undefined {
-  const raw = headers['x-business-use-case-usage'];
+/** X-Ad-Account-Usage: an ad account's throttle says in reset_time_duration (seconds) when its budget resets. */
+function adAccountResetSeconds(headers: Record<string, string>): number | undefined {
+  const raw = headers['x-ad-account-usage'];
   if (!raw) return undefined;
+  try {
+    const reset = (JSON.parse(raw) as { reset_time_duration?: unknown }).reset_time_duration;
+    return typeof reset === 'number' && reset > 0 ? reset : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function regainSeconds(headers: Record<string, string>): number | undefined {
+  const adAccount = adAccountResetSeconds(headers);
+  const raw = headers['x-business-use-case-usage'];
+  if (!raw) return adAccount;
   try {
     const usage = JSON.parse(raw) as Record<string, Array<{ estimated_time_to_regain_access?: number }>>;
     const minutes = Math.max(
@@ -21,9 +36,10 @@ function regainSeconds(headers: Record<string, string>): number | undefined {
         .flat()
         .map((u) => u.estimated_time_to_regain_access ?? 0),
     );
-    return minutes > 0 ? minutes * 60 : undefined;
+    const seconds = Math.max(minutes * 60, adAccount ?? 0);
+    return seconds > 0 ? seconds : undefined;
   } catch {
-    return undefined;
+    return adAccount;
   }
 }
 
@@ -48,6 +64,14 @@ export const metaApi: ApiDialect = {
         kind: 'rate_limited',
         message: `Meta rate limit: ${message}`,
         retryAfterSeconds: regainSeconds(res.headers) ?? 60,
+      };
+    }
+    if (code === TEMPORARILY_BLOCKED) {
+      const title = field(res.body, 'error', 'error_user_title');
+      return {
+        kind: 'forbidden',
+        message: `Meta: ${message}${typeof title === 'string' ? ` (${title})` : ''}. Meta lifts such blocks after a while; retrying now prolongs it.`,
+        reason: 'temporarily_blocked',
       };
     }
     if (code === 10 || code === 200 || (typeof code === 'number' && code >= 200 && code < 300)) {

@@ -3,10 +3,20 @@
 // two-step Instagram publish.
 import { ApiError, badRequest } from '../../http/errors';
 import { field } from '../http';
-import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { walkPages, joinLists, Walked } from '../listing';
+import {
+  Account,
+  AccountLimit,
+  AccountList,
+  FamilyOperations,
+  OperationCall,
+  QueryPage,
+} from '../operations';
 import { flattenRow } from '../rows';
 
-const PAGE_LIMIT = 10; // pages of /me/accounts and /me/adaccounts followed at most
+const PAGE_SIZE = 100;
+/** Where no limit is given; the service passes ACCOUNT_LIST_LIMIT. Seeking one (`find`) ignores the cap. */
+const DEFAULT_LIMIT: AccountLimit = { cap: 5000 };
 const CONTAINER_CHECKS = 10;
 
 interface PageEntry {
@@ -21,55 +31,69 @@ const api = (call: OperationCall) => call.definition.endpoints.api;
 /** Marketing API calls (ad accounts, insights) go to the same origin with the Marketing API version. */
 const adsApi = (call: OperationCall) => call.definition.endpoints.ads ?? api(call);
 
-/** Every item of a Graph API list, following `paging.cursors.after` (never the `next` URL: it holds the token). */
-async function listAll<T>(
+/** A Graph API list, page by page, following `paging.cursors.after` (never the `next` URL: it holds the token). */
+function listAll<T extends { id?: unknown }>(
   call: OperationCall,
+  limit: AccountLimit,
   base: string,
   path: string,
   query: Record<string, string>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let after: string | undefined;
-  for (let page = 0; page < PAGE_LIMIT; page++) {
-    const res = await call.api({
-      method: 'GET',
-      url: `${base}${path}`,
-      query: { ...query, limit: '100', after },
-    });
-    const data = field(res.body, 'data');
-    if (Array.isArray(data)) items.push(...(data as T[]));
-    after = field(res.body, 'paging', 'next')
-      ? (field(res.body, 'paging', 'cursors', 'after') as string | undefined)
-      : undefined;
-    if (!after) break;
-  }
-  return items;
+): Promise<Walked<T>> {
+  return walkPages<T>(
+    limit,
+    (item) => (item.id === undefined ? undefined : String(item.id)),
+    async (after) => {
+      const res = await call.api({
+        method: 'GET',
+        url: `${base}${path}`,
+        query: { ...query, limit: String(PAGE_SIZE), after },
+      });
+      const data = field(res.body, 'data');
+      const next = field(res.body, 'paging', 'next')
+        ? field(res.body, 'paging', 'cursors', 'after')
+        : undefined;
+      return {
+        items: Array.isArray(data) ? (data as T[]) : [],
+        next: typeof next === 'string' ? next : undefined,
+      };
+    },
+  );
 }
 
-async function pages(call: OperationCall): Promise<PageEntry[]> {
-  return listAll<PageEntry>(call, api(call), '/me/accounts', {
+function pages(call: OperationCall, limit: AccountLimit): Promise<Walked<PageEntry>> {
+  return listAll<PageEntry>(call, limit, api(call), '/me/accounts', {
     fields: 'id,name,category,access_token,instagram_business_account{id,username}',
   });
 }
 
-async function adAccounts(call: OperationCall): Promise<Account[]> {
-  const raw = await listAll<Record<string, unknown>>(call, adsApi(call), '/me/adaccounts', {
+async function adAccounts(call: OperationCall, limit: AccountLimit): Promise<AccountList> {
+  const raw = await listAll<Record<string, unknown>>(call, limit, adsApi(call), '/me/adaccounts', {
     fields: 'account_id,name,account_status,currency',
   });
-  return raw.map((a) => ({
+  const accounts = raw.items.map((a) => ({
     id: String(a.id ?? `act_${String(a.account_id)}`),
     name: String(a.name ?? ''),
     kind: 'ad_account',
     currency: a.currency,
     active: a.account_status === 1,
   }));
+  return { accounts, truncated: raw.truncated };
 }
 
-async function accounts(call: OperationCall): Promise<Account[]> {
+/** Ad accounts (meta), then Pages and the Instagram accounts behind them. */
+async function accounts(call: OperationCall, limit: AccountLimit = DEFAULT_LIMIT): Promise<AccountList> {
   const type = call.definition.type;
+  // An ad account id (act_…) is never a Page's: seeking one skips the Pages; seeking anything else skips ad accounts.
+  const seekingAdAccount = limit.find?.startsWith('act_');
+  const ads =
+    type === 'meta' && (limit.find === undefined || seekingAdAccount)
+      ? await adAccounts(call, limit)
+      : { accounts: [], truncated: false };
+  if (seekingAdAccount) return ads;
+  // Seeking an Instagram account walks every Page (its id is not a Page's), so it is found behind any of them.
+  const listed = await pages(call, limit);
   const out: Account[] = [];
-  if (type === 'meta') out.push(...(await adAccounts(call)));
-  for (const p of await pages(call)) {
+  for (const p of listed.items) {
     // The Page token stays here: it is a credential, not metadata.
     if (type !== 'instagram') out.push({ id: p.id, name: p.name, kind: 'page', category: p.category });
     const ig = p.instagram_business_account;
@@ -77,11 +101,13 @@ async function accounts(call: OperationCall): Promise<Account[]> {
       out.push({ id: ig.id, name: ig.username ?? ig.id, kind: 'instagram_account', page_id: p.id });
     }
   }
-  return out;
+  return joinLists([ads, { accounts: out, truncated: listed.truncated }]);
 }
 
 async function pageToken(call: OperationCall, pageId: string): Promise<string> {
-  const page = (await pages(call)).find((p) => p.id === pageId);
+  const page = (await pages(call, { cap: DEFAULT_LIMIT.cap, find: pageId })).items.find(
+    (p) => p.id === pageId,
+  );
   if (!page?.access_token) {
     throw badRequest(`Page ${pageId} is not one this connection manages (GET …/metadata lists them).`, {
       code: 'unknown_page',

@@ -1,0 +1,159 @@
+// One report over several connections (Meta, Google Ads, LinkedIn): one table with connection_id on every
+// row, each connection's data.report, a connection that fails reported beside the others (200), cursor
+// paging; the field catalog and the report capability generated from the same mappings.
+import { GoogleFake } from './fakes/google';
+import { addDays, isoDay } from './fakes/http';
+import { LinkedInFake } from './fakes/linkedin';
+import { META_SEED, MetaFake } from './fakes/meta';
+import { Api, apiClient } from './support/api';
+import { connectThroughFlow } from './support/connect';
+import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
+import { RunningHost, startHost } from './support/localHost';
+
+const META_APP = { app_id: '4444444666', app_secret: 'meta-across-secret-0123456789' };
+const GOOGLE_APP = {
+  client_id: 'across.apps.googleusercontent.com',
+  client_secret: 'gads-across-secret-01234',
+};
+const LINKEDIN_APP = { client_id: 'liAcrossClient', client_secret: 'linkedin-across-secret-0123456789' };
+const META_ACCOUNT = `act_${META_SEED.adAccounts[0].accountId}`;
+
+let issuer: TestIssuer;
+let meta: MetaFake;
+let google: GoogleFake;
+let linkedin: LinkedInFake;
+let host: RunningHost;
+let api: Api;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  [meta, google, linkedin] = await Promise.all([MetaFake.start(), GoogleFake.start(), LinkedInFake.start()]);
+  meta.addApp({ clientId: META_APP.app_id, clientSecret: META_APP.app_secret });
+  google.addApp({ clientId: GOOGLE_APP.client_id, clientSecret: GOOGLE_APP.client_secret });
+  linkedin.addApp({ clientId: LINKEDIN_APP.client_id, clientSecret: LINKEDIN_APP.client_secret });
+  host = await startHost({
+    env: {
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      AUTH_AUTHORITY: issuer.url,
+      ...meta.env(),
+      ...google.env(),
+      ...linkedin.env(),
+    },
+  });
+  api = apiClient(host.api, await issuer.token());
+  ids.meta = await connectThroughFlow(api, 'meta', META_APP);
+  ids.google = await connectThroughFlow(api, 'google_ads', GOOGLE_APP);
+  ids.linkedin = await connectThroughFlow(api, 'linkedin', LINKEDIN_APP);
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await Promise.all([meta?.close(), google?.close(), linkedin?.close()]);
+  await issuer?.close();
+});
+
+type Row = Record<string, unknown>;
+const today = () => isoDay(Date.now());
+const REPORT = {
+  metrics: ['spend', 'clicks', 'cpc'],
+  dimensions: ['date', 'campaign'],
+  date_range: { start: addDays(today(), -9), end: addDays(today(), -3) },
+};
+
+describe('POST /v1/connectors/reports', () => {
+  it('answers one table over three platforms, with a failing connection reported beside them', async () => {
+    linkedin.failNext('rate_limit', /adAnalytics/);
+    let res = await api('POST', '/v1/connectors/reports', {
+      body: {
+        connections: [
+          { id: ids.meta, account_id: META_ACCOUNT },
+          { id: ids.google, account_id: '3456789012' },
+          { id: ids.linkedin, account_id: '5001' },
+          '00000000-0000-4000-8000-000000000000',
+        ],
+        report: REPORT,
+      },
+    });
+    expect(res.status).toBe(200);
+    const first = res.body.data;
+    expect(first.errors).toEqual([
+      expect.objectContaining({ connection_id: ids.linkedin, code: 'platform_rate_limited' }),
+      expect.objectContaining({ connection_id: '00000000-0000-4000-8000-000000000000', code: 'not_found' }),
+    ]);
+    expect(first.reports.map((r: Row) => [r.connection_id, r.platform, r.currency, r.time_zone])).toEqual([
+      [ids.meta, 'meta', 'USD', 'America/Los_Angeles'],
+      [ids.google, 'google_ads', 'EUR', 'Europe/Berlin'],
+    ]);
+    const rows: Row[] = [...first.rows];
+    // Google's fake pages by 10: follow the cursor to the end.
+    for (let cursor = first.next_cursor; cursor; ) {
+      res = await api('POST', '/v1/connectors/reports', { body: { cursor } });
+      expect(res.status).toBe(200);
+      rows.push(...res.body.data.rows);
+      cursor = res.body.data.next_cursor;
+    }
+    for (const row of rows) {
+      expect(row).toEqual(
+        expect.objectContaining({
+          connection_id: expect.any(String),
+          platform: expect.any(String),
+          account_id: expect.any(String),
+          currency: expect.any(String),
+          date: expect.any(String),
+          campaign_id: expect.any(String),
+        }),
+      );
+    }
+    const metaRows = rows.filter((r) => r.connection_id === ids.meta);
+    const googleRows = rows.filter((r) => r.connection_id === ids.google);
+    expect(metaRows.every((r) => r.platform === 'meta' && r.currency === 'USD')).toBe(true);
+    expect(googleRows.every((r) => r.platform === 'google_ads' && r.currency === 'EUR')).toBe(true);
+    expect(metaRows).toHaveLength(3 * 7);
+    expect(googleRows).toHaveLength(3 * 7);
+  });
+
+  it('answers the failure when every connection fails, and 400 for a bad body', async () => {
+    const res = await api('POST', '/v1/connectors/reports', {
+      body: { connections: [ids.meta, ids.google], report: { ...REPORT, metrics: ['likes'] } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.details).toHaveLength(2);
+    expect(
+      (await api('POST', '/v1/connectors/reports', { body: { connections: [], report: REPORT } })).status,
+    ).toBe(400);
+    expect((await api('POST', '/v1/connectors/reports', { body: { cursor: 'rpt_nonsense' } })).status).toBe(
+      400,
+    );
+  });
+});
+
+describe('the field catalog and the capability', () => {
+  it('lists each canonical field with what it is on each platform', async () => {
+    const res = await api('GET', '/v1/connectors/reporting/fields');
+    expect(res.status).toBe(200);
+    const spend = res.body.data.metrics.find((m: Row) => m.name === 'spend');
+    expect(spend).toEqual(
+      expect.objectContaining({
+        unit: 'currency',
+        additive: true,
+        types: { meta: 'spend', google_ads: 'metrics.cost_micros ÷ 1e6', linkedin: 'costInLocalCurrency' },
+      }),
+    );
+    const reach = res.body.data.metrics.find((m: Row) => m.name === 'reach');
+    expect(reach.additive).toBe(false);
+    expect(Object.keys(reach.types).sort()).toEqual(['linkedin', 'meta']);
+    const campaign = res.body.data.dimensions.find((d: Row) => d.name === 'campaign');
+    expect(campaign.types.linkedin).toBe('pivot=CAMPAIGN_GROUP');
+  });
+
+  it('marks the report capability on exactly the types that answer reports, and documents the routes', async () => {
+    const list = await api('GET', '/v1/connectors');
+    const reporting = list.body.data.filter((t: Row) => (t.capabilities as string[]).includes('report'));
+    expect(reporting.map((t: Row) => t.type).sort()).toEqual(['google_ads', 'linkedin', 'meta']);
+    const doc = await api('GET', '/v1/openapi.json', { token: null });
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/connectors/reports', '/api/v1/connectors/reporting/fields']),
+    );
+  });
+});
