@@ -46,13 +46,13 @@ async function newConnection(): Promise<string> {
 }
 
 describe('catalog', () => {
-  it('lists tiktok_ads with the report capability, no refresh and its configuration schema', async () => {
+  it('lists tiktok_ads with its capabilities, no refresh and its configuration schema', async () => {
     const res = await api('GET', '/v1/connectors/tiktok_ads');
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual(
       expect.objectContaining({
         type: 'tiktok_ads',
-        capabilities: expect.arrayContaining(['oauth', 'verify', 'metadata', 'query', 'report']),
+        capabilities: ['oauth', 'verify', 'metadata', 'query', 'message'],
         oauth: expect.objectContaining({ refresh: 'none' }),
       }),
     );
