@@ -29,7 +29,8 @@ import {
   refreshOAuthConnection,
   testOAuthConnection,
 } from '../src/handlers/connections';
-import { sweepConnections, SWEEP_INTERVAL_MS } from '../src/services/sweep';
+import { sweepConnections } from '../src/services/sweep';
+import { sweepSchedule } from '../src/services/sweepSchedule';
 import { reportingFieldCatalog, reportsAcrossConnections } from '../src/handlers/reports';
 import { reportDocs } from '../src/openapi/reports';
 import {
@@ -260,8 +261,8 @@ export const functions: FunctionDeclaration[] = [
   {
     kind: 'timer',
     name: 'connections-sweep',
-    schedule: '0 */15 * * * *',
-    intervalMs: SWEEP_INTERVAL_MS,
+    // Both from SWEEP_INTERVAL_SECONDS, read when the functions are registered (app settings in Azure).
+    ...sweepSchedule(),
     handler: async (invocation) => {
       await sweepConnections(invocation);
     },

@@ -223,24 +223,36 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     server.listen(options.port, resolve);
   });
 
-  const timers = (options.timers ?? []).map((t) =>
-    setInterval(() => {
+  const timers = (options.timers ?? []).map((t) => {
+    // One run at a time, as the Functions host runs a timer function: a tick that finds the last run still
+    // going is skipped (and says so), never started beside it.
+    let running = false;
+    return setInterval(() => {
       const invocationId = randomUUID();
+      if (running) {
+        options.log('warning', t.name, invocationId, 'timer skipped: the previous run is still going');
+        return;
+      }
+      running = true;
       const invocation = new InvocationContext({
         invocationId,
         functionName: t.name,
         logHandler: logHandlerFor(options.log, t.name, invocationId),
       });
-      t.handler(invocation).catch((err: unknown) =>
-        options.log(
-          'error',
-          t.name,
-          invocationId,
-          `timer failed: ${err instanceof Error ? err.message : String(err)}`,
-        ),
-      );
-    }, t.intervalMs).unref(),
-  );
+      t.handler(invocation)
+        .catch((err: unknown) =>
+          options.log(
+            'error',
+            t.name,
+            invocationId,
+            `timer failed: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        )
+        .finally(() => {
+          running = false;
+        });
+    }, t.intervalMs).unref();
+  });
 
   return {
     port: (server.address() as AddressInfo).port,

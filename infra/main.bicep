@@ -43,6 +43,11 @@ param publicBaseUrl string = ''
 @description('OAUTH_ALLOWED_RETURN_URLS, comma-separated origins; not set (the app uses the origin of PUBLIC_BASE_URL) when empty.')
 param oauthAllowedReturnUrls string = ''
 
+@minValue(1)
+@maxValue(86400)
+@description('SWEEP_INTERVAL_SECONDS: how often the connections sweep runs; its timer schedule is made from this one setting.')
+param sweepIntervalSeconds int = 900
+
 @description('Extra app settings such as CONNECTOR_<TYPE>_CLIENT_ID. Never a secret value: secrets go in as Key Vault references.')
 param additionalAppSettings object = {}
 
@@ -141,6 +146,7 @@ module appSettings './modules/app-settings.bicep' = {
     authAllowedTenants: empty(authAllowedTenants) ? tenantId : authAllowedTenants
     publicBaseUrl: publicBaseUrl
     oauthAllowedReturnUrls: oauthAllowedReturnUrls
+    sweepIntervalSeconds: sweepIntervalSeconds
     additionalAppSettings: additionalAppSettings
   }
   // The host starts reading storage as soon as its settings exist; let the grants land first.

@@ -216,6 +216,30 @@ describe('login and tokens', () => {
     }
   });
 
+  it('refuses to extend a long-lived token: exchanging one again gives back the same expiry', async () => {
+    const exchange = (token: string) =>
+      call(
+        `${v}/oauth/access_token?${q({ grant_type: 'fb_exchange_token', client_id: APP.clientId, client_secret: APP.clientSecret, fb_exchange_token: token })}`,
+      );
+    // debug_token with the app token in the Authorization header, as the service asks it.
+    const expiresAt = async (token: string) =>
+      (
+        await call(`${v}/debug_token?${q({ input_token: token })}`, {
+          headers: { authorization: `Bearer ${APP.clientId}|${APP.clientSecret}` },
+        })
+      ).body.data as { expires_at: number; data_access_expires_at: number; is_valid: boolean };
+    const long = String((await exchange(await userToken())).body.access_token);
+    const end = await expiresAt(long);
+    expect(end.is_valid).toBe(true);
+    expect(end.data_access_expires_at).toBeGreaterThan(end.expires_at);
+
+    now += 10 * 86_400_000; // ten days on
+    const again = await exchange(long);
+    expect(again.status).toBe(200);
+    expect(again.body.expires_in).toBe(50 * 86_400);
+    expect((await expiresAt(String(again.body.access_token))).expires_at).toBe(end.expires_at);
+  });
+
   it('answers the expired, invalidated and deauthorized token errors', async () => {
     const token = await userToken();
     const me = await call(`${v}/me?fields=id,name`, { headers: { authorization: `Bearer ${token}` } });

@@ -676,6 +676,8 @@ const checks: Check[] = [
         'AzureWebJobsStorage__accountName',
         'AzureWebJobsStorage__credential',
         'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        // The sweep's timer schedule and its local interval come from this one setting.
+        'SWEEP_INTERVAL_SECONDS',
         'AzureWebJobsDisableHomepage',
       ];
       for (const k of required) expect1(p, keyList.includes(k), `app setting ${k} is missing`);

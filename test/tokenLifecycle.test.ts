@@ -3,7 +3,7 @@
 // and never a token with plenty of life left.
 import { findDefinition } from '../src/catalog/registry';
 import { ConnectorDefinition } from '../src/catalog/types';
-import { sweepIntervalMs } from '../src/services/sweep';
+import { sweepIntervalMs, sweepSchedule } from '../src/services/sweepSchedule';
 import { needsRenewal } from '../src/services/tokenLifecycle';
 import { ConnectionRecord } from '../src/stores/connectionStore';
 
@@ -156,18 +156,23 @@ describe('refresh tokens that expire when unused (Google: six months)', () => {
   });
 });
 
-describe('SWEEP_INTERVAL_SECONDS', () => {
-  it('takes a positive number of seconds', () => {
-    expect(sweepIntervalMs('2')).toBe(2000);
-    expect(sweepIntervalMs('0.5')).toBe(500);
-    expect(sweepIntervalMs(undefined)).toBe(900_000);
+describe('SWEEP_INTERVAL_SECONDS: one setting for the timer schedule and the interval', () => {
+  it('makes the NCRONTAB schedule the Functions host runs and the interval the local host runs', () => {
+    expect(sweepSchedule(undefined)).toEqual({ schedule: '0 */15 * * * *', intervalMs: 900_000 });
+    expect(sweepSchedule('2')).toEqual({ schedule: '*/2 * * * * *', intervalMs: 2000 });
+    expect(sweepSchedule('300')).toEqual({ schedule: '0 */5 * * * *', intervalMs: 300_000 });
+    expect(sweepSchedule('7200')).toEqual({ schedule: '0 0 */2 * * *', intervalMs: 7_200_000 });
+    expect(sweepSchedule('86400')).toEqual({ schedule: '0 0 0 * * *', intervalMs: 86_400_000 });
+  });
+
+  it('rounds down to a step NCRONTAB can say, so the schedule and the interval never disagree', () => {
+    expect(sweepSchedule('1000')).toEqual({ schedule: '0 */15 * * * *', intervalMs: 900_000 });
+    expect(sweepSchedule('7')).toEqual({ schedule: '*/6 * * * * *', intervalMs: 6000 });
+    expect(sweepSchedule('0.5')).toEqual({ schedule: '*/1 * * * * *', intervalMs: 1000 });
+    expect(sweepSchedule('99999999').intervalMs).toBe(86_400_000);
   });
 
   it('falls back to 900 s rather than run without pause on an empty, zero, negative or non-numeric value', () => {
     for (const raw of ['', ' ', '0', '-5', 'abc', 'Infinity']) expect(sweepIntervalMs(raw)).toBe(900_000);
-  });
-
-  it("stays within setInterval's limit", () => {
-    expect(sweepIntervalMs('99999999')).toBe(2 ** 31 - 1);
   });
 });

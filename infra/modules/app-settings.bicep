@@ -11,6 +11,8 @@ param authAudience string
 param authAllowedTenants string
 param publicBaseUrl string
 param oauthAllowedReturnUrls string
+@description('The connections sweep\'s interval; the Functions timer schedule is computed from it when the app starts.')
+param sweepIntervalSeconds int
 param additionalAppSettings object
 
 resource site 'Microsoft.Web/sites@2024-04-01' existing = {
@@ -42,6 +44,7 @@ var settings = {
   AUTH_AUDIENCE: authAudience
   AUTH_ALLOWED_TENANTS: authAllowedTenants
   PUBLIC_BASE_URL: baseUrl
+  SWEEP_INTERVAL_SECONDS: string(sweepIntervalSeconds)
   // No landing page at "/": the host answers 204 there, and the local host does the same.
   AzureWebJobsDisableHomepage: 'true'
 }

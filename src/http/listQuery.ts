@@ -9,6 +9,7 @@ export function listQuery(ctx: RequestContext) {
     status: get('status'),
     limit: get('limit'),
     continuationToken: get('continuation_token'),
+    reconnectBefore: get('reconnect_before'),
   };
 }
 

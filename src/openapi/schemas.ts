@@ -188,6 +188,12 @@ const connectionRecord: JsonSchema = {
     account_id: { type: ['string', 'null'] },
     account_name: { type: ['string', 'null'] },
     expires_at: { type: ['string', 'null'], format: 'date-time' },
+    reconnect_by: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description:
+        "When the grant stops working unless the user consents again (Meta's token and data-access expiry, a refresh token's end, Google's six months without use); null when nothing is known to end it. The connection turns expired then; connection.reconnect_needed is sent once, 7 days before.",
+    },
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
     last_tested_at: { type: ['string', 'null'], format: 'date-time' },
@@ -242,6 +248,8 @@ export const connectionDocs: Record<
     query: {
       type: 'Connector type',
       status: 'pending, active, error, expired or revoked',
+      reconnect_before:
+        'An ISO 8601 date-time: only connections whose reconnect_by is earlier (those that need the user soon); 400 when it is not a valid time',
       limit: '1 to 100',
       continuation_token: 'From metadata',
     },

@@ -13,4 +13,6 @@ export interface PlatformFamilyModule {
   identity?(context: ApiContext, token: string): Promise<Identity | undefined>;
   /** Revokes the grant where the platform has no revocation endpoint the dialect can describe (Meta). */
   revoke?(context: ApiContext, app: AppCredentials, tokens: TokenSet): Promise<void>;
+  /** When the grant itself ends (ISO), where the platform says so apart from the token response (Meta). */
+  grantEnd?(context: ApiContext, app: AppCredentials, tokens: TokenSet): Promise<string | undefined>;
 }

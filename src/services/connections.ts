@@ -25,6 +25,8 @@ import {
   tokenRef,
   updateConnection,
 } from './connectionRecords';
+import { announceConnectionDeleted } from './connectionEvents';
+import { entryOf, removeEntry } from './dueIndex';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { lapsedStatus, platformFailure } from './platformErrors';
 import { definitionOf, isRecordId } from './records';
@@ -165,12 +167,29 @@ export async function getConnection(tenantId: string, id: string) {
   return connectionView((await loadConnection(tenantId, id)).value);
 }
 
-export async function listConnections(tenantId: string, request: ListRequest) {
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** `reconnect_before` as the ISO form stored in reconnectBy (which sorts as time); 400 unless a valid time. */
+function reconnectBeforeOf(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const time = ISO_TIME.test(raw) ? Date.parse(raw) : NaN;
+  if (!Number.isFinite(time)) {
+    throw badRequest('reconnect_before must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z.', {
+      code: 'invalid_reconnect_before',
+    });
+  }
+  return new Date(time).toISOString();
+}
+
+export async function listConnections(tenantId: string, request: ListRequest & { reconnectBefore?: string }) {
   const { connectorType, status, limit, token } = listParameters(request, CONNECTION_STATUSES);
+  const reconnectBefore = reconnectBeforeOf(request.reconnectBefore);
   const { odata } = await tablesSdk();
   let filter = odata`PartitionKey eq ${tenantId}`;
   if (connectorType) filter += ` and ${odata`connectorType eq ${connectorType}`}`;
   if (status) filter += ` and ${odata`status eq ${status}`}`;
+  // ISO times compare as strings; a connection without reconnectBy has no such property and never matches.
+  if (reconnectBefore) filter += ` and ${odata`reconnectBy lt ${reconnectBefore}`}`;
   const page = await connections.page(filter, limit, token);
   return {
     views: page.records.map(connectionView),
@@ -264,6 +283,10 @@ export async function deleteConnection(tenantId: string, id: string, log: (messa
     }
   }
   await secretStore().delete(tokenRef(tenantId, record.id));
-  await connections.delete(tenantId, record.id);
+  // Only the request whose delete removed the record announces it (a concurrent one finds it gone).
+  if (await connections.delete(tenantId, record.id)) {
+    if (record.dueAt) await removeEntry(entryOf(record, record.dueAt));
+    await announceConnectionDeleted(record);
+  }
   return { id: record.id, deleted: true, revoked };
 }

@@ -12,6 +12,7 @@ import { OAuthStateRecord, oauthStates, statePartition } from '../stores/oauthSt
 import { EtagMismatchError } from '../stores/recordTable';
 import { resolveApp } from './appCredentials';
 import { definitionOf } from './records';
+import { reconnectByOf } from './grantEnd';
 import { findConnection, tokenRef, updateConnection } from './connectionRecords';
 import { stateKey, verifierRef } from './connections';
 
@@ -82,6 +83,7 @@ export async function completeAuthorization(
   const def = definitionOf(record.connectorType);
   let tokens: TokenSet;
   let account: { id: string; name?: string } | undefined;
+  let reconnectBy: string | undefined;
   try {
     const { app, config } = await resolveApp(tenantId, def, record.configId);
     tokens = await exchangeCode(def, app, {
@@ -98,6 +100,7 @@ export async function completeAuthorization(
         return shortLived;
       });
     }
+    reconnectBy = await reconnectByOf(def, app, { definition: def, config }, tokens);
     account = await identityOf(families[def.family], { definition: def, config }, tokens.access_token).catch(
       (err: unknown) => {
         log(`identity call after authorization failed: ${err instanceof Error ? err.name : 'error'}`);
@@ -127,6 +130,10 @@ export async function completeAuthorization(
       secretVersion: version,
       expiresAt: tokens.expires_at,
       refreshExpiresAt: tokens.refresh_expires_at,
+      reconnectBy,
+      // A new grant: its reconnect notice is still to come.
+      reconnectNoticeFor: undefined,
+      refreshFailedAt: undefined,
       lastRefreshedAt: now,
       accountId: account?.id ?? c.accountId,
       accountName: account?.name ?? c.accountName,

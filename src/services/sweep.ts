@@ -1,45 +1,51 @@
-// The background sweep: renews, through the same single-renewal path, only what would lapse before the
-// next run. A token with plenty of life left is never touched (Google's one-hour tokens would otherwise be
-// refreshed on every run).
+// The background sweep keeps grants alive and says when they end, reading only what is due (the due index,
+// services/dueIndex.ts). Access tokens are renewed on use, never here. A grant the sweep can extend (a rotating
+// refresh token, Google's idle limit) is renewed a week before its end; one it cannot extend is announced
+// (`reconnect_needed`, once) a week before its end and marked `expired` at it. A connection nobody uses costs
+// one platform call per extension (about every six months), none otherwise.
 import { InvocationContext } from '@azure/functions';
+import { findDefinition } from '../catalog/registry';
 import { ApiError } from '../http/errors';
 import { secretStore } from '../secrets';
 import { readConfiguration } from '../stores/configurationStore';
-import { connections } from '../stores/connectionStore';
+import { ConnectionRecord, connections } from '../stores/connectionStore';
+import { DueEntry, dueIndex } from '../stores/dueIndexStore';
 import { oauthStates, statePartition } from '../stores/oauthStateStore';
+import { Stored } from '../stores/recordTable';
 import { sessions } from '../stores/sessionStore';
 import { tablesSdk } from '../stores/tables';
-import { definitionOf } from './records';
+import { updateConnection } from './connectionRecords';
 import { verifierRef } from './connections';
 import { counters } from './counters';
-import { freshToken, needsRenewal } from './tokenLifecycle';
+import { removeEntry } from './dueIndex';
+import { NOTICE_MS, renewalExtendsGrant } from './grantSchedule';
+import { freshToken } from './tokenLifecycle';
+import { runBounded } from './workPool';
 
-const DEFAULT_INTERVAL_SECONDS = 900;
-/** setInterval's ceiling (about 24.8 days); a longer delay would make Node run the timer every millisecond. */
-const MAX_INTERVAL_MS = 2 ** 31 - 1;
-
-/**
- * SWEEP_INTERVAL_SECONDS when it is a positive number, else the default: an empty, zero or non-numeric
- * value would otherwise make a 0 or NaN interval, which runs the sweep without pause.
- */
-export function sweepIntervalMs(raw: string | undefined = process.env.SWEEP_INTERVAL_SECONDS): number {
-  const seconds = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
-  return Math.min(
-    (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_INTERVAL_SECONDS) * 1000,
-    MAX_INTERVAL_MS,
-  );
-}
-
-export const SWEEP_INTERVAL_MS = sweepIntervalMs();
-const MARGIN_MS = 10 * 60 * 1000;
-/** After a transient failure a connection is left alone this long before the sweep tries again. */
-const BACKOFF_MS = 30 * 60 * 1000;
+/** Due entries read per page; the sweep goes on page by page until nothing due is left. */
+const PAGE = 500;
+/** Work in flight at once, and per platform family (its token endpoint). */
+const CONCURRENCY = 32;
+const PER_FAMILY: Record<string, number> = { google: 16 };
+const PER_FAMILY_DEFAULT = 8;
+/** Renewal failures that come from the platform's answer (or its silence), so a call was made. */
+const PLATFORM_ANSWERED = new Set(['reconnect_required', 'app_credentials_rejected', 'platform_error']);
 
 export interface SweepReport {
-  examined: number;
+  /** Due-index entries read. */
+  due: number;
+  /** Table entities read by the run: due entries and the connection records they name. */
+  entitiesRead: number;
+  /** Calls to platforms (token endpoints) the run made. */
+  platformCalls: number;
   renewed: number;
+  /** Connections marked `expired`: their grant ended, or the platform refused it. */
   expired: number;
+  /** `reconnect_needed` announced. */
+  noticed: number;
   failed: number;
+  /** Due entries no record names any more, removed. */
+  stale: number;
   /** Removed: authorizations never completed (state and PKCE verifier), idle sessions, secrets whose record never landed. */
   purged: { states: number; sessions: number; secrets: number };
 }
@@ -88,33 +94,132 @@ async function purgeExpired(now: number): Promise<SweepReport['purged']> {
   return purged;
 }
 
+/** The sweep's own writes: its decisions at `now`, and the due time moved on (without touching updated_at). */
+function rescheduled(
+  stored: Stored<ConnectionRecord>,
+  now: number,
+  change: (c: ConnectionRecord) => ConnectionRecord | undefined = (c) => c,
+) {
+  const { tenantId, id } = stored.value;
+  return updateConnection(tenantId, id, change, { sweptAt: now, known: stored });
+}
+
+/** Looks at one due connection: expires, announces, renews or only reschedules it. */
+async function handleDue(stored: Stored<ConnectionRecord>, now: number, report: SweepReport) {
+  const record = stored.value;
+  const def = findDefinition(record.connectorType);
+  const end = record.reconnectBy ? Date.parse(record.reconnectBy) : undefined;
+  if (!def || end === undefined) {
+    await rescheduled(stored, now);
+    return;
+  }
+  if (end <= now) {
+    const ended = `The grant ended at ${record.reconnectBy}; reconnect the account to restore access.`;
+    const { value } = await rescheduled(stored, now, (c) =>
+      c.status === 'active' && c.reconnectBy === record.reconnectBy
+        ? { ...c, status: 'expired', lastError: ended }
+        : c,
+    );
+    if (value.status === 'expired' && value.lastError === ended) report.expired++;
+    return;
+  }
+  if (now < end - NOTICE_MS) {
+    await rescheduled(stored, now); // an early visit (a writer moved it earlier): nothing to do yet
+    return;
+  }
+  if (!renewalExtendsGrant(def, record)) {
+    // Announced once per grant: the write that sets the marker is the one that announces it.
+    await rescheduled(stored, now, (c) =>
+      c.reconnectBy === record.reconnectBy ? { ...c, reconnectNoticeFor: c.reconnectBy } : c,
+    );
+    report.noticed++;
+    return;
+  }
+  try {
+    const { record: after } = await freshToken(record.tenantId, record.id, { force: true, current: stored });
+    // Another instance may have renewed it a moment ago, without a call from here.
+    if (after.lastRefreshedAt !== record.lastRefreshedAt) {
+      report.renewed++;
+      report.platformCalls++;
+    }
+  } catch (err) {
+    const code = err instanceof ApiError ? err.code : undefined;
+    if (code !== undefined && PLATFORM_ANSWERED.has(code)) report.platformCalls++;
+    if (code === 'reconnect_required') report.expired++;
+    else report.failed++;
+  }
+  const latest = await connections.read(record.tenantId, record.id);
+  if (latest) await rescheduled(latest, now);
+}
+
+/** One due entry: its record (one read), or a stale entry removed. */
+async function recordOf(entry: DueEntry, report: SweepReport) {
+  report.entitiesRead++;
+  const stored = await connections.read(entry.tenantId, entry.connectionId);
+  if (stored?.value.dueAt === entry.dueAt) return stored;
+  // The record moved on (or is gone) and a crash left its old entry: remove it.
+  await removeEntry(entry);
+  report.stale++;
+  return undefined;
+}
+
+async function sweepDue(now: number, report: SweepReport) {
+  const { odata } = await tablesSdk();
+  const nowIso = new Date(now).toISOString();
+  // Every entry due by now, and nothing else: days up to today, times up to now.
+  const filter = odata`PartitionKey le ${nowIso.slice(0, 10)} and RowKey le ${`${nowIso}|~`}`;
+  const handled = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await dueIndex.page(filter, PAGE, token);
+    token = page.continuationToken;
+    const entries = page.records.filter((e) => !handled.has(`${e.tenantId}/${e.connectionId}`));
+    report.due += page.records.length;
+    report.entitiesRead += page.records.length;
+    const due: Array<Stored<ConnectionRecord>> = [];
+    await runBounded(
+      entries,
+      { total: CONCURRENCY, perGroup: () => CONCURRENCY, groupOf: () => 'storage' },
+      async (entry) => {
+        handled.add(`${entry.tenantId}/${entry.connectionId}`);
+        const stored = await recordOf(entry, report).catch(() => undefined);
+        if (stored) due.push(stored);
+      },
+    );
+    await runBounded(
+      due,
+      {
+        total: CONCURRENCY,
+        perGroup: (family) => PER_FAMILY[family] ?? PER_FAMILY_DEFAULT,
+        groupOf: (s) => findDefinition(s.value.connectorType)?.family ?? 'unknown',
+      },
+      (stored) =>
+        handleDue(stored, now, report).catch(() => {
+          report.failed++;
+        }),
+    );
+  } while (token);
+}
+
 export async function sweepConnections(
   invocation: InvocationContext,
   now = Date.now(),
 ): Promise<SweepReport> {
-  const { odata } = await tablesSdk();
-  const horizon = SWEEP_INTERVAL_MS + MARGIN_MS;
   const report: SweepReport = {
-    examined: 0,
+    due: 0,
+    entitiesRead: 0,
+    platformCalls: 0,
     renewed: 0,
     expired: 0,
+    noticed: 0,
     failed: 0,
+    stale: 0,
     purged: { states: 0, sessions: 0, secrets: 0 },
   };
-  for await (const { value } of connections.all(odata`status eq ${'active'}`)) {
-    report.examined++;
-    const def = definitionOf(value.connectorType);
-    if (!needsRenewal(value, def, horizon, now)) continue;
-    if (value.refreshFailedAt && now - Date.parse(value.refreshFailedAt) < BACKOFF_MS) continue;
-    try {
-      const { record } = await freshToken(value.tenantId, value.id, { horizonMs: horizon });
-      // Another request may have renewed it first, in which case there was nothing left to do.
-      if (record.lastRefreshedAt !== value.lastRefreshedAt) report.renewed++;
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'reconnect_required') report.expired++;
-      else report.failed++;
-    }
-  }
+  await sweepDue(now, report).catch((err: unknown) => {
+    report.failed++;
+    invocation.warn(`sweep: reading the due index failed: ${err instanceof Error ? err.name : 'error'}`);
+  });
   report.purged = await purgeExpired(now).catch((err: unknown) => {
     invocation.warn(
       `sweep: purging expired states and sessions failed: ${err instanceof Error ? err.name : 'error'}`,

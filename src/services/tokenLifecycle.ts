@@ -14,6 +14,8 @@ import { resolveApp } from './appCredentials';
 import { definitionOf } from './records';
 import { loadConnection, tokenRef, updateConnection } from './connectionRecords';
 import { counters } from './counters';
+import { reconnectByOf } from './grantEnd';
+import { exchangeExtendsToken } from './grantSchedule';
 import { lapsedStatus } from './platformErrors';
 
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -52,6 +54,8 @@ export function needsRenewal(
   horizonMs: number,
   now = Date.now(),
 ) {
+  // Meta's long-lived token comes back unchanged from an exchange: renewing it would only cost a call.
+  if (!exchangeExtendsToken(def, record)) return false;
   const expires = ms(record.expiresAt);
   const issued = ms(record.lastRefreshedAt);
   // A token that lives less than twice the margin would be renewed on every use: look half its life ahead.
@@ -191,10 +195,12 @@ async function renewUnderLease(
   // The new tokens are stored before anything uses them: a rotated refresh token must never be lost.
   const ref = tokenRef(record.tenantId, record.id);
   const version = await secretStore().put(ref, toBundle(renewed));
+  const reconnectBy = await reconnectByOf(definition, app, context, renewed);
   const { value } = await releaseLease(record, owner, {
     secretVersion: version,
     expiresAt: renewed.expires_at,
     refreshExpiresAt: renewed.refresh_expires_at,
+    reconnectBy,
     lastRefreshedAt: new Date().toISOString(),
     refreshFailedAt: undefined,
     status: 'active',

@@ -27,6 +27,12 @@ export interface ConnectionRecord {
   leaseOwner?: string;
   /** The last transient refresh failure, so the sweep backs off. */
   refreshFailedAt?: string;
+  /** When the grant stops working unless the user consents again (ISO); absent when nothing is known to end it. */
+  reconnectBy?: string;
+  /** The reconnectBy for which `reconnect_needed` was announced, so it is announced once per grant. */
+  reconnectNoticeFor?: string;
+  /** When the sweep next looks at this connection (ISO): the key of its entry in the due index. */
+  dueAt?: string;
 }
 
 const OPTIONAL = [
@@ -42,6 +48,9 @@ const OPTIONAL = [
   'leaseUntil',
   'leaseOwner',
   'refreshFailedAt',
+  'reconnectBy',
+  'reconnectNoticeFor',
+  'dueAt',
 ] as const;
 
 export const connections = new RecordTable<ConnectionRecord>('connections', {

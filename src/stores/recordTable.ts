@@ -81,6 +81,30 @@ export class RecordTable<R> {
     }
   }
 
+  /**
+   * Inserts many new records in batch transactions (up to 100 per partition per request): for seeding and
+   * migrations. A failed batch fails as a whole (the service's transactions are all-or-nothing).
+   */
+  async insertMany(records: R[]): Promise<void> {
+    const byPartition = new Map<string, Entity[]>();
+    for (const entity of records.map((r) => this.codec.toEntity(r))) {
+      const list = byPartition.get(entity.partitionKey);
+      if (list) list.push(entity);
+      else byPartition.set(entity.partitionKey, [entity]);
+    }
+    const client = await this.client();
+    for (const entities of byPartition.values()) {
+      for (let i = 0; i < entities.length; i += 100) {
+        await client.submitTransaction(entities.slice(i, i + 100).map((e) => ['create', e] as const));
+      }
+    }
+  }
+
+  /** Writes the record whatever is there (for rows no reader depends on under an ETag: index entries). */
+  async upsert(record: R): Promise<void> {
+    await (await this.client()).upsertEntity(this.codec.toEntity(record), 'Replace');
+  }
+
   async read(partitionKey: string, rowKey: string): Promise<Stored<R> | undefined> {
     try {
       const entity = await (

@@ -19,6 +19,8 @@ export interface PlatformFakeBaseOptions {
   interactiveConsent?: boolean;
   /** Time source in epoch ms, so tests can age codes and tokens without sleeping. */
   clock?: Clock;
+  /** Delay before every answer, in ms: a platform's round trip, for benchmarks. */
+  latencyMs?: number;
 }
 
 export abstract class PlatformFakeBase implements PlatformFake {
@@ -27,6 +29,7 @@ export abstract class PlatformFakeBase implements PlatformFake {
 
   protected readonly clock: Clock;
   protected readonly interactive: boolean;
+  private readonly latencyMs: number;
   protected readonly apps = new Map<string, FakeApp>();
   protected readonly faults = new FaultQueue();
   private server: FakeServer | undefined;
@@ -35,6 +38,7 @@ export abstract class PlatformFakeBase implements PlatformFake {
   protected constructor(options: PlatformFakeBaseOptions) {
     this.clock = options.clock ?? Date.now;
     this.interactive = options.interactiveConsent ?? false;
+    this.latencyMs = options.latencyMs ?? 0;
   }
 
   get url(): string {
@@ -66,8 +70,9 @@ export abstract class PlatformFakeBase implements PlatformFake {
 
   /** Starts the server (port 0 unless given): every request is logged in stats.requests, then routed. */
   protected async listen(port?: number): Promise<this> {
-    this.server = await startFakeServer((req) => {
+    this.server = await startFakeServer(async (req) => {
       this.stats.requests.push({ method: req.method, path: req.path });
+      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       return this.route(req);
     }, port);
     return this;

@@ -331,6 +331,8 @@ export type AdsAccessLevel = 'test' | 'explorer' | 'basic' | 'standard';
 
 export interface GoogleFakeOptions {
   interactiveConsent?: boolean;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   port?: number;
   clock?: Clock;
   /** Google Ads API version segment, e.g. v26. */

@@ -442,6 +442,8 @@ interface NodeView {
 
 export interface MetaFakeOptions {
   interactiveConsent?: boolean;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   port?: number;
   /** Graph API version segment, e.g. v25.0. */
   version?: string;
@@ -557,7 +559,7 @@ export class MetaFake extends PlatformFakeBase {
     if (ADS_PATH.test(rest) && !this.marketingVersionServed(version)) return E.deprecatedAdsVersion();
     if (rest === 'dialog/oauth') return this.authorize(req);
     if (rest === 'oauth/access_token') return this.tokenEndpoint(requestParams(req));
-    if (rest === 'debug_token') return this.debugToken(requestParams(req));
+    if (rest === 'debug_token') return this.debugToken(req, requestParams(req));
     return this.api(req, rest);
   }
 
@@ -688,6 +690,14 @@ export class MetaFake extends PlatformFakeBase {
     const grant = lookup.grant;
     if (grant.kind !== 'user' || grant.appId !== app.clientId) return E.tokenUnparsable();
     this.stats.refreshes += 1;
+    if (grant.longLived) {
+      // Meta documents no way to extend a long-lived token: the person must log in again. Exchanging one
+      // gives it back with the expiry it already had.
+      return {
+        status: 200,
+        body: { access_token: input, token_type: 'bearer', expires_in: this.tokens.secondsLeft(input) },
+      };
+    }
     const token = this.issueUserToken(grant.appId, grant.userId, grant.scopes, true);
     return {
       status: 200,
@@ -736,8 +746,10 @@ export class MetaFake extends PlatformFakeBase {
 
   // ---- debug_token ----
 
-  private debugToken(params: URLSearchParams): FakeResponse {
-    const inspector = params.get('access_token') ?? '';
+  private debugToken(req: FakeRequest, params: URLSearchParams): FakeResponse {
+    // The app token in the query, or in the Authorization header as every Graph call accepts.
+    const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+    const inspector = params.get('access_token') ?? bearer ?? '';
     const appId = this.appIdOfAppToken(inspector);
     if (!appId) return E.badAppToken();
     const input = params.get('input_token');

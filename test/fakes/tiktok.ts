@@ -115,6 +115,8 @@ type ApiErrorCode = keyof typeof API_ERRORS;
 
 export interface TikTokFakeOptions {
   interactiveConsent?: boolean;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   port?: number;
   /** Life of user access tokens: 86400 s unless given (TikTok has also documented 7200). */
   accessTokenTtlSeconds?: number;

@@ -185,6 +185,8 @@ const NOT_FOUND = { errors: [{ message: 'Sorry, that page does not exist', code:
 
 export interface XFakeOptions {
   interactiveConsent?: boolean;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   port?: number;
   /** Life of an authorization code; 600 s unless given (X's own is about 30 s). */
   codeTtlSeconds?: number;

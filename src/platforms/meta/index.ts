@@ -1,6 +1,7 @@
 import { callApi } from '../api';
 import { PlatformFamilyModule } from '../family';
 import { metaApi } from './api';
+import { metaGrantEnd } from './grant';
 import { metaAppProbe } from './verify';
 
 export const metaFamily: PlatformFamilyModule = {
@@ -13,4 +14,5 @@ export const metaFamily: PlatformFamilyModule = {
       url: `${context.definition.endpoints.api}/me/permissions`,
     });
   },
+  grantEnd: metaGrantEnd,
 };
