@@ -13,7 +13,9 @@ for (const fn of [...functions, fallbackFunction]) {
       authLevel: 'anonymous',
       handler: azureHandlerOf(fn),
     });
-  } else {
+  } else if (fn.kind === 'timer') {
     app.timer(fn.name, { schedule: fn.schedule, handler: (_timer, invocation) => fn.handler(invocation) });
+  } else {
+    app.storageQueue(fn.name, { queueName: fn.queueName, connection: fn.connection, handler: fn.handler });
   }
 }

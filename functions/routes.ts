@@ -31,6 +31,23 @@ import {
 } from '../src/handlers/connections';
 import { sweepConnections } from '../src/services/sweep';
 import { sweepSchedule } from '../src/services/sweepSchedule';
+import { onLifecycleEvent } from '../src/events/lifecycle';
+import {
+  drainWebhookOutbox,
+  outboxIntervalMs,
+  recordLifecycleEvent,
+  wakeDelivery,
+  WEBHOOK_QUEUE,
+} from '../src/services/webhookDeliveries';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhookDeliveries,
+  listWebhooks,
+  testWebhook,
+} from '../src/handlers/webhooks';
+import { webhookDocs } from '../src/openapi/webhooks';
 import { reportingFieldCatalog, reportsAcrossConnections } from '../src/handlers/reports';
 import { reportDocs } from '../src/openapi/reports';
 import {
@@ -258,6 +275,73 @@ export const functions: FunctionDeclaration[] = [
       doc: operationDocs[op],
     }),
   ),
+  // Webhooks
+  {
+    kind: 'http',
+    name: 'webhooks-create',
+    methods: ['POST'],
+    route: 'v1/connectors/webhooks',
+    handler: createWebhook,
+    doc: webhookDocs.create,
+  },
+  {
+    kind: 'http',
+    name: 'webhooks-list',
+    methods: ['GET'],
+    route: 'v1/connectors/webhooks',
+    handler: listWebhooks,
+    doc: webhookDocs.list,
+  },
+  {
+    kind: 'http',
+    name: 'webhooks-get',
+    methods: ['GET'],
+    route: 'v1/connectors/webhooks/{id}',
+    handler: getWebhook,
+    doc: webhookDocs.get,
+  },
+  {
+    kind: 'http',
+    name: 'webhooks-delete',
+    methods: ['DELETE'],
+    route: 'v1/connectors/webhooks/{id}',
+    handler: deleteWebhook,
+    doc: webhookDocs.remove,
+  },
+  {
+    kind: 'http',
+    name: 'webhooks-test',
+    methods: ['POST'],
+    route: 'v1/connectors/webhooks/{id}/test',
+    handler: testWebhook,
+    doc: webhookDocs.test,
+  },
+  {
+    kind: 'http',
+    name: 'webhooks-deliveries',
+    methods: ['GET'],
+    route: 'v1/connectors/webhooks/{id}/deliveries',
+    handler: listWebhookDeliveries,
+    doc: webhookDocs.deliveries,
+  },
+  {
+    kind: 'queue',
+    name: 'webhooks-deliver',
+    queueName: WEBHOOK_QUEUE,
+    connection: 'QUEUES',
+    handler: async (message, invocation) => {
+      await wakeDelivery(message, invocation);
+    },
+  },
+  {
+    kind: 'timer',
+    name: 'webhooks-outbox',
+    schedule: '0 */5 * * * *',
+    intervalMs: outboxIntervalMs(),
+    handler: async (invocation) => {
+      await drainWebhookOutbox(invocation);
+    },
+  },
   {
     kind: 'timer',
     name: 'connections-sweep',
@@ -268,6 +352,10 @@ export const functions: FunctionDeclaration[] = [
     },
   },
 ];
+
+// Every lifecycle event this instance emits becomes a delivery per matching subscription (written before the
+// change's request answers). Registered here because the route table is what both hosts load.
+onLifecycleEvent((event) => recordLifecycleEvent(event));
 
 export const httpFunctions: HttpFunctionDeclaration[] = functions.filter(
   (f): f is HttpFunctionDeclaration => f.kind === 'http',

@@ -5,16 +5,20 @@ import { join, resolve } from 'node:path';
 import { LogLevel } from '@azure/functions';
 import { resetSettings, settings } from '../src/settings';
 import { startAzurite, EmbeddedAzurite } from './azurite';
+import { queueOptionsOf, startQueueTriggers } from './queues';
 import { DEV_AUDIENCE, devIssuer } from './devIssuer';
 import { startLocalHost } from './server';
 
 const root = resolve(__dirname, '..', '..');
 
+interface HostJson {
+  extensions?: { http?: { routePrefix?: string }; queues?: Record<string, unknown> };
+}
+
+const hostJson = (): HostJson => JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as HostJson;
+
 function routePrefix(): string {
-  const hostJson = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as {
-    extensions?: { http?: { routePrefix?: string } };
-  };
-  return hostJson.extensions?.http?.routePrefix ?? 'api';
+  return hostJson().extensions?.http?.routePrefix ?? 'api';
 }
 
 const LEVELS: Record<LogLevel, number> = {
@@ -138,9 +142,9 @@ async function main(): Promise<void> {
   let azurite: EmbeddedAzurite | undefined;
   let storage: string;
   if (!env.TABLES_CONNECTION_STRING && !env.TABLES_ENDPOINT) {
-    azurite = await startAzurite(join(dataDir, 'azurite'));
+    azurite = await startAzurite(join(dataDir, 'azurite'), { queue: true });
     env.TABLES_CONNECTION_STRING = azurite.connectionString;
-    storage = `embedded Azurite on 127.0.0.1:${azurite.port} (data in ${join(dataDir, 'azurite')})`;
+    storage = `embedded Azurite on 127.0.0.1:${azurite.port} (queues on ${azurite.queuePort}; data in ${join(dataDir, 'azurite')})`;
   } else {
     storage = env.TABLES_CONNECTION_STRING
       ? 'Table Storage by connection string'
@@ -168,6 +172,12 @@ async function main(): Promise<void> {
   env.PORT = String(host.port);
   env.PUBLIC_BASE_URL ||= `http://localhost:${host.port}`;
   resetSettings();
+  // Queue triggers poll in the background; a queue that cannot be reached is logged and polled again later.
+  const queueTriggers = startQueueTriggers(
+    routes.functions.filter((f) => f.kind === 'queue'),
+    queueOptionsOf(hostJson()),
+    log,
+  );
 
   const s = settings();
   const secrets = s.keyVaultUrl
@@ -192,6 +202,7 @@ async function main(): Promise<void> {
     stopping = true;
     flushLogs();
     console.log(`${signal} received: stopping`);
+    await queueTriggers.close();
     await host.close();
     await azurite?.close();
     process.exit(0); // the 'exit' handler writes out the last log lines

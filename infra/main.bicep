@@ -163,5 +163,6 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output KEY_VAULT_URL string = keyVault.outputs.uri
 output TABLES_ENDPOINT string = storage.outputs.tableEndpoint
+output QUEUES_ENDPOINT string = storage.outputs.queueEndpoint
 output PUBLIC_BASE_URL string = appSettings.outputs.publicBaseUrl
 output OAUTH_REDIRECT_URI string = '${appSettings.outputs.publicBaseUrl}/api/v1/connectors/oauth/callback'

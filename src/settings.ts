@@ -22,9 +22,36 @@ export interface Settings {
   dataDir: string;
   allowedReturnOrigins: string[];
   sessionIdleHours: number;
+  webhooks: WebhookSettings;
   /** The most accounts a metadata answer lists per platform list (ACCOUNT_LIST_LIMIT); more are flagged `truncated`. */
   accountListLimit: number;
   env: NodeJS.ProcessEnv;
+}
+
+export interface WebhookSettings {
+  /** QUEUES_CONNECTION_STRING, else QUEUES_ENDPOINT (managed identity); else the tables' account. */
+  queuesConnectionString?: string;
+  queuesEndpoint?: string;
+  /** The waits before each retry of a failed delivery, in seconds. */
+  retryDelaysSeconds: number[];
+  /** Host names or IPs (lower case) that may be reached over http and at non-public addresses. */
+  allowInsecureHosts: string[];
+}
+
+const DEFAULT_RETRY_DELAYS = [5, 300, 1800, 7200, 18000, 36000];
+
+/** A queue message can stay hidden at most 7 days, so no wait can be longer. */
+const MAX_RETRY_DELAY_SECONDS = 7 * 24 * 3600;
+
+/**
+ * WEBHOOK_RETRY_DELAYS_SECONDS: whole seconds from 0 to 7 days, comma-separated. Unset, or any entry out of
+ * that range, gives the default: a typo must not stop every retry (nor every request, which reads settings).
+ */
+export function retryDelaysOf(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RETRY_DELAYS;
+  const delays = list(raw).map(Number);
+  const valid = delays.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_RETRY_DELAY_SECONDS);
+  return valid ? delays : DEFAULT_RETRY_DELAYS;
 }
 
 function list(value: string | undefined): string[] {
@@ -65,6 +92,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir: env.DATA_DIR || '.data',
     allowedReturnOrigins: returnOrigins.length > 0 ? returnOrigins : [new URL(publicBaseUrl).origin],
     sessionIdleHours: Number(env.SESSION_IDLE_HOURS ?? 24),
+    webhooks: {
+      queuesConnectionString: env.QUEUES_CONNECTION_STRING || undefined,
+      queuesEndpoint: env.QUEUES_ENDPOINT || undefined,
+      retryDelaysSeconds: retryDelaysOf(env.WEBHOOK_RETRY_DELAYS_SECONDS),
+      allowInsecureHosts: list(env.WEBHOOK_ALLOW_INSECURE_HOSTS).map((h) =>
+        h.toLowerCase().replace(/^\[|\]$/g, ''),
+      ),
+    },
     accountListLimit: Math.max(1, Math.floor(Number(env.ACCOUNT_LIST_LIMIT ?? 5000)) || 5000),
     env,
   };

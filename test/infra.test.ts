@@ -307,6 +307,7 @@ function context(files: Files): Context {
 const ROLE = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
 };
 
@@ -563,13 +564,14 @@ const checks: Check[] = [
     ],
   },
   {
-    name: 'role assignments: exactly Blob Data Owner and Table Data Contributor on the account, Secrets Officer on the vault',
+    name: 'role assignments: exactly Blob Data Owner, Table and Queue Data Contributor on the account, Secrets Officer on the vault',
     run: (ctx) => {
       const p: string[] = [];
       const assignments = ctx.resourcesOfType('Microsoft.Authorization/roleAssignments');
       const expected = new Map([
         [ROLE.storageBlobDataOwner, 'Microsoft.Storage/storageAccounts'],
         [ROLE.storageTableDataContributor, 'Microsoft.Storage/storageAccounts'],
+        [ROLE.storageQueueDataContributor, 'Microsoft.Storage/storageAccounts'],
         [ROLE.keyVaultSecretsOfficer, 'Microsoft.KeyVault/vaults'],
       ]);
       const seen: string[] = [];
@@ -613,6 +615,7 @@ const checks: Check[] = [
       ],
       ['infra/modules/role-assignments.bicep', 'scope: vault', 'scope: storage'],
       ['infra/modules/role-assignments.bicep', /\n\/\/ Key Vault Secrets Officer[\s\S]*$/, '\n'],
+      ['infra/modules/role-assignments.bicep', /\n\/\/ Storage Queue Data Contributor[\s\S]*?\n}\n/, '\n'],
       ['infra/modules/role-assignments.bicep', "principalType: 'ServicePrincipal'", "principalType: 'Group'"],
     ],
   },
@@ -676,6 +679,9 @@ const checks: Check[] = [
         'AzureWebJobsStorage__accountName',
         'AzureWebJobsStorage__credential',
         'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        'QUEUES_ENDPOINT',
+        'QUEUES__queueServiceUri',
+        'QUEUES__credential',
         // The sweep's timer schedule and its local interval come from this one setting.
         'SWEEP_INTERVAL_SECONDS',
         'AzureWebJobsDisableHomepage',
@@ -697,6 +703,37 @@ const checks: Check[] = [
         /\.table\./.test(raw(settings, 'TABLES_ENDPOINT')),
         'TABLES_ENDPOINT is not a table endpoint',
       );
+      // Webhook deliveries: the app's queue client and the queue trigger's identity-based connection (QUEUES)
+      // name the same queue service of the same account.
+      const vars = ctx.bicep('infra/modules/app-settings.bicep').vars;
+      const queueValue = (key: string) => {
+        const value = raw(settings, key);
+        const named = vars.get(value);
+        return named?.kind === 'raw' ? named.text : value;
+      };
+      expect1(
+        p,
+        /^'https:\/\/\$\{storage\.name\}\.queue\./.test(queueValue('QUEUES_ENDPOINT')),
+        `QUEUES_ENDPOINT is not the account's queue endpoint: ${queueValue('QUEUES_ENDPOINT')}`,
+      );
+      expect1(
+        p,
+        raw(settings, 'QUEUES__queueServiceUri') === raw(settings, 'QUEUES_ENDPOINT'),
+        'the queue trigger connection (QUEUES__queueServiceUri) is not QUEUES_ENDPOINT',
+      );
+      expect1(
+        p,
+        raw(settings, 'QUEUES__credential') === "'managedidentity'",
+        'the queue trigger connection is not identity-based',
+      );
+      const queues = ctx
+        .resourcesOfType('Microsoft.Storage/storageAccounts/queueServices/queues')
+        .map((q) => raw(q.body, 'name'));
+      expect1(
+        p,
+        queues.includes("'webhook-deliveries'"),
+        `no webhook-deliveries queue: ${queues.join(', ')}`,
+      );
       return p;
     },
     breaks: [
@@ -707,6 +744,14 @@ const checks: Check[] = [
         "AzureWebJobsStorage__credential: 'connectionstring'",
       ],
       ['infra/modules/app-settings.bicep', /\n\s+AUTH_ALLOWED_TENANTS: authAllowedTenants/, ''],
+      ['infra/modules/app-settings.bicep', '.queue.${environment()', '.table.${environment()'],
+      [
+        'infra/modules/app-settings.bicep',
+        'QUEUES__queueServiceUri: queueEndpoint',
+        "QUEUES__queueServiceUri: ''",
+      ],
+      ['infra/modules/app-settings.bicep', "QUEUES__credential: 'managedidentity'", "QUEUES__credential: ''"],
+      ['infra/modules/storage.bicep', "name: 'webhook-deliveries'\n", "name: 'deliveries'\n"],
       ['infra/modules/app-settings.bicep', /\n\s+AzureWebJobsDisableHomepage: 'true'/, ''],
     ],
   },

@@ -76,9 +76,7 @@ it('50 concurrent requests over two instances on an expired token: one refresh, 
   expect(results.every((r) => r.body.data.ok === true)).toBe(true);
   expect(tiktok.stats.refreshes - before).toBe(1);
   expect((await apis[0]('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
-  // A generous deadline, not a timed assertion: it waits for a token's expiry, then 50 requests through two hosts,
-  // which takes 20 s alone and more than Jest's default 30 s while the whole suite loads the machine.
-}, 120_000);
+}, 120_000); // a whole flow, a token's expiry and 50 requests over two hosts: more than 30 s on a loaded machine
 
 it('a state past its lifetime answers 400 and the connection stays pending', async () => {
   const created = await apis[0]('POST', '/v1/connectors/oauth', { body: { connector_type: 'tiktok' } });

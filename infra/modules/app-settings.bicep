@@ -31,6 +31,8 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
+var queueEndpoint = 'https://${storage.name}.queue.${environment().suffixes.storage}'
+
 var baseUrl = empty(publicBaseUrl) ? 'https://${site.properties.defaultHostName}' : publicBaseUrl
 
 var settings = {
@@ -39,6 +41,10 @@ var settings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
   TABLES_ENDPOINT: 'https://${storage.name}.table.${environment().suffixes.storage}'
+  // Webhook deliveries: the app's queue client (QUEUES_ENDPOINT) and the queue trigger's connection (QUEUES).
+  QUEUES_ENDPOINT: queueEndpoint
+  QUEUES__queueServiceUri: queueEndpoint
+  QUEUES__credential: 'managedidentity'
   KEY_VAULT_URL: vault.properties.vaultUri
   AUTH_AUTHORITY: authAuthority
   AUTH_AUDIENCE: authAudience

@@ -1,4 +1,4 @@
-// Every permission the app holds, and nothing broader: three data-plane roles, each scoped to one resource,
+// Every permission the app holds, and nothing broader: four data-plane roles, each scoped to one resource,
 // granted to the function app's system-assigned identity only. The reasoning is in docs/DEPLOY.md.
 param principalId string
 param storageAccountName string
@@ -30,6 +30,18 @@ resource storageTableDataContributor 'Microsoft.Authorization/roleAssignments@20
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3')
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Storage Queue Data Contributor: webhook deliveries (QUEUES_ENDPOINT): the app sends, the queue trigger
+// (connection QUEUES) receives and deletes, and either creates the queue and its -poison sibling.
+resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, principalId, '974c5e8b-45b9-4653-ba55-5f855dd0fb88')
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '974c5e8b-45b9-4653-ba55-5f855dd0fb88')
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

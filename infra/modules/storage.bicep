@@ -1,4 +1,4 @@
-// One account for both the Functions host (deployment package, host blobs) and the app's tables. No keys are
+// One account for the Functions host (deployment package, host blobs), the app's tables and its webhook queue. No keys are
 // used anywhere: shared-key access is off, so only Entra ID principals with data roles get in.
 param location string
 param tags object
@@ -43,7 +43,25 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+// Webhook deliveries wait here (the app also creates it, and its -poison sibling, on first use).
+resource webhookQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: 'webhook-deliveries'
+}
+
+// Where the Functions host moves a delivery message that failed maxDequeueCount times (host.json).
+resource webhookPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: 'webhook-deliveries-poison'
+}
+
 output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 // Without the trailing slash of primaryEndpoints.table, so the app can append table paths as it likes.
 output tableEndpoint string = 'https://${storage.name}.table.${environment().suffixes.storage}'
+output queueEndpoint string = 'https://${storage.name}.queue.${environment().suffixes.storage}'

@@ -44,4 +44,21 @@ export interface TimerFunctionDeclaration {
   handler: (invocation: InvocationContext) => Promise<void>;
 }
 
-export type FunctionDeclaration = HttpFunctionDeclaration | TimerFunctionDeclaration;
+export interface QueueFunctionDeclaration {
+  kind: 'queue';
+  name: string;
+  queueName: string;
+  /**
+   * The Functions host's connection for the trigger: the app setting holding a connection string, or the prefix
+   * of `<connection>__queueServiceUri` (identity-based). The local host uses the app's own queue settings.
+   */
+  connection: string;
+  /** Gets the message as the Functions host hands it over (base64-decoded; parsed when it is JSON). Throwing
+   * makes the host retry the message, up to maxDequeueCount, then move it to `<queue>-poison`. */
+  handler: (message: unknown, invocation: InvocationContext) => Promise<void>;
+}
+
+export type FunctionDeclaration =
+  | HttpFunctionDeclaration
+  | TimerFunctionDeclaration
+  | QueueFunctionDeclaration;

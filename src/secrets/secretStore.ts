@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 // the version of its secret bundle; versions are immutable, so a cached version is never stale, and a
 // record that points at an older version (a failed update) still reads the bundle it was written with.
 
-export type SecretKind = 'config' | 'connection' | 'state';
+export type SecretKind = 'config' | 'connection' | 'state' | 'webhook';
 
 export interface SecretRef {
   tenantId: string;
@@ -32,6 +32,10 @@ export interface SecretStore {
   written(before: Date): AsyncIterable<SecretRef>;
 }
 
+/**
+ * The kinds the sweep's orphan repair walks (`written()` yields only these). Webhook signing secrets are not
+ * among them: that repair reads configurations and connections only, and would take them for orphans.
+ */
 export const SECRET_KINDS: readonly SecretKind[] = ['config', 'connection', 'state'];
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,7 +51,7 @@ export function tenantPart(tenantId: string): string {
 /** Key Vault's rule is ^[0-9a-zA-Z-]{1,127}$; this yields at most 3+1+36+1+64 = 105 characters. */
 export function secretName(ref: SecretRef): string {
   if (!SAFE_ID.test(ref.id)) throw new Error(`Unsafe record id for a secret name: ${ref.id.slice(0, 20)}`);
-  const prefix = { config: 'cfg', connection: 'con', state: 'sta' }[ref.kind];
+  const prefix = { config: 'cfg', connection: 'con', state: 'sta', webhook: 'whk' }[ref.kind];
   return `${prefix}-${tenantPart(ref.tenantId)}-${ref.id}`;
 }
 

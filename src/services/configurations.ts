@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { secretFieldsOf } from '../catalog/schema';
 import { ConnectorDefinition } from '../catalog/types';
 import { validateConfig } from '../catalog/validation';
+import { emitLifecycleEvent } from '../events/lifecycle';
 import { ApiError, badRequest, notFound } from '../http/errors';
 import { families } from '../platforms';
 import { PlatformUnreachableError } from '../platforms/http';
@@ -340,6 +341,7 @@ export async function verifyConfiguration(tenantId: string, id: string) {
     throw err;
   }
   const now = new Date().toISOString();
+  let previousStatus = record.status;
   const updated = await updateConfigurationRecord(tenantId, record.id, async (current) => {
     // The verdict is about the credentials read above: a change in between makes it meaningless.
     if (
@@ -350,6 +352,7 @@ export async function verifyConfiguration(tenantId: string, id: string) {
         code: 'conflict',
       });
     }
+    previousStatus = current.status;
     return {
       ...current,
       status: verdict.ok ? (current.status === 'inactive' ? 'inactive' : 'active') : 'error',
@@ -360,5 +363,18 @@ export async function verifyConfiguration(tenantId: string, id: string) {
   });
   if (!updated) throw notFound('No connector configuration with this id.');
   forgetResolved(tenantId, record.id);
+  // Every verification is announced, with its verdict: the client asked for it, whether the status moved or not.
+  await emitLifecycleEvent({
+    tenantId,
+    type: verdict.ok ? 'configuration.verified' : 'configuration.error',
+    timestamp: now,
+    data: {
+      configuration_id: record.id,
+      connector_type: definition.type,
+      status: updated.value.status,
+      previous_status: previousStatus,
+      ...(verdict.ok ? {} : { error: verdict.reason }),
+    },
+  });
   return { view: await detailOf(updated.value), etag: updated.etag, verified: verdict.ok };
 }

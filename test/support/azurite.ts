@@ -1,9 +1,9 @@
-// An Azurite table service for a test (the npm package, in this process), on disk in a temporary folder
-// so tests can scan what it wrote.
+// An Azurite table service (and queue service, when asked) for a test (the npm package, in this process), on
+// disk in a temporary folder so tests can scan what it wrote.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAzurite } from '../../host/azurite';
+import { AzuriteOptions, startAzurite } from '../../host/azurite';
 
 export interface TestAzurite {
   connectionString: string;
@@ -11,9 +11,9 @@ export interface TestAzurite {
   close(): Promise<void>;
 }
 
-export async function startTestAzurite(): Promise<TestAzurite> {
+export async function startTestAzurite(options: AzuriteOptions = {}): Promise<TestAzurite> {
   const location = mkdtempSync(join(tmpdir(), 'st-azurite-'));
-  const azurite = await startAzurite(location);
+  const azurite = await startAzurite(location, options);
   return {
     connectionString: azurite.connectionString,
     location,

@@ -63,7 +63,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     output: () => output,
     stop: (signal: NodeJS.Signals = 'SIGTERM') =>
       new Promise<number | null>((resolveStop) => {
-        if (child.exitCode !== null) {
+        // Already gone (exited, or killed by a signal, which leaves exitCode null).
+        if (child.exitCode !== null || child.signalCode !== null) {
           resolveStop(child.exitCode);
           return;
         }
