@@ -555,6 +555,11 @@ describe('publishing', () => {
       method: 'POST',
     });
     expect(errorOf(early)).toMatchObject({ code: 9007, error_subcode: 2207027 });
+    // Processing takes minutes: reading the status again does not hurry it.
+    expect((await call(`${v}/${videoId}?fields=status_code&access_token=${user}`)).body.status_code).toBe(
+      'IN_PROGRESS',
+    );
+    fake.finishVideos();
     expect((await call(`${v}/${videoId}?fields=status_code&access_token=${user}`)).body.status_code).toBe(
       'FINISHED',
     );

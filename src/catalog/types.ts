@@ -81,6 +81,11 @@ export interface OAuthDialect {
     tokenParam?: string;
   };
   /**
+   * A configuration field that, when set, replaces the scopes on the authorize URL with a stored login
+   * configuration (Facebook Login for Business: `login_config_id` sent as `config_id`, which sets the permissions).
+   */
+  loginConfiguration?: { field: string; param: string };
+  /**
    * 'rotating': each refresh returns a new refresh token; 'static': it stays; 'exchange': Meta's long-lived token
    * exchange; 'none': the token cannot be renewed at all (TikTok for Business' long-term token), only re-granted.
    */

@@ -30,7 +30,7 @@ function scopeOf(ctx: RequestContext, body?: Record<string, unknown>): Operation
   };
 }
 
-type Outcome = { session: SessionRecord; data: unknown };
+type Outcome = { session: SessionRecord; data: unknown; status?: number };
 
 /** Answers with metadata.session_id; platform failures become the contract's 429/502/… */
 async function reply(ctx: RequestContext, work: Promise<Outcome>) {
@@ -43,6 +43,7 @@ async function reply(ctx: RequestContext, work: Promise<Outcome>) {
     throw err;
   }
   return success(ctx.requestId, result.data, {
+    status: result.status,
     metadata: { session_id: result.session.id },
     headers: { 'X-Session-Id': result.session.id },
   });

@@ -36,15 +36,30 @@ export function usesPkce(def: ConnectorDefinition): boolean {
 export function authorizationUrl(
   def: ConnectorDefinition,
   app: AppCredentials,
-  options: { state: string; redirectUri: string; scopes: string[]; pkce?: Pkce },
+  options: {
+    state: string;
+    redirectUri: string;
+    scopes: string[];
+    pkce?: Pkce;
+    /** The configuration's fields (a login configuration id, where the dialect has one). */
+    config?: Record<string, string>;
+  },
 ): string {
   const url = new URL(def.endpoints.authorize);
   // A portal-style page (TikTok for Business) takes no response_type or scope: the app's settings decide.
   const oauth2 = (def.oauth.authorizeStyle ?? 'oauth2') === 'oauth2';
+  const login = def.oauth.loginConfiguration;
+  const loginConfig = login ? options.config?.[login.field] : undefined;
   const params: Record<string, string> = {
     [def.oauth.clientIdParam]: app.clientId,
     redirect_uri: options.redirectUri,
-    ...(oauth2 ? { response_type: 'code', scope: options.scopes.join(def.oauth.scopeSeparator) } : {}),
+    ...(oauth2 ? { response_type: 'code' } : {}),
+    // A login configuration carries the permissions; the platform takes it instead of a scope list.
+    ...(login && loginConfig
+      ? { [login.param]: loginConfig }
+      : oauth2
+        ? { scope: options.scopes.join(def.oauth.scopeSeparator) }
+        : {}),
     state: options.state,
     ...def.oauth.authorizeParams,
   };

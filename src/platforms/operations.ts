@@ -51,6 +51,20 @@ export interface OperationCall {
   api(req: PlatformRequest, options?: CallOptions): Promise<PlatformResponse>;
 }
 
+/**
+ * An execute the platform finishes later (Instagram video processing): the service answers 202 with `data`
+ * and keeps `resume` (opaque, never shown) in the session; `resume()` checks once and continues it.
+ */
+export interface PendingExecute {
+  pending: true;
+  data: Record<string, unknown>;
+  resume: string;
+}
+
+export function isPendingExecute(value: unknown): value is PendingExecute {
+  return typeof value === 'object' && value !== null && (value as { pending?: unknown }).pending === true;
+}
+
 export interface FamilyOperations {
   /**
    * The accounts this connection can act for (metadata; the account route checks ids against it). A family
@@ -61,4 +75,6 @@ export interface FamilyOperations {
   query(call: OperationCall, query: Record<string, unknown>, cursor?: string): Promise<QueryPage>;
   /** An operation whose params were validated against the type's schema for it. */
   execute(call: OperationCall, operation: string, params: Record<string, unknown>): Promise<unknown>;
+  /** Checks a pending execute once (never starts it again): its result, or still pending. */
+  resume?(call: OperationCall, operation: string, resume: string): Promise<unknown>;
 }

@@ -25,7 +25,7 @@ import {
 } from '../stores/configurationStore';
 import { definitionOf, isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
-import { fieldsSetConfig, isMaskEcho, maskedConfig } from './masking';
+import { fieldsSetConfig, isMaskEcho, MASK, maskedConfig, maskSecret } from './masking';
 
 export const CONFIG_STATUSES = ['pending_setup', 'active', 'inactive', 'error'] as const;
 /** What a client may set; pending_setup and error are the service's verdicts. */
@@ -86,6 +86,20 @@ async function secretsOf(record: ConfigurationRecord): Promise<Record<string, st
   return bundle;
 }
 
+/**
+ * The table fields a response may show: a field the schema marks secret since the record was written (X's
+ * api_key) is masked until a PATCH moves it into the secret store.
+ */
+function withoutNewSecrets(
+  record: ConfigurationRecord,
+  mask: (value: string) => string = maskSecret,
+): Record<string, unknown> {
+  const secret = new Set(secretFieldsOf(definitionOf(record.connectorType).configSchema));
+  return Object.fromEntries(
+    Object.entries(record.publicConfig).map(([k, v]) => [k, secret.has(k) ? mask(String(v)) : v]),
+  );
+}
+
 /** The view of the single-record routes: each secret as its first and last 4 characters (see masking.ts). */
 function viewOf(record: ConfigurationRecord, secrets: Record<string, string>): ConfigurationView {
   return {
@@ -93,7 +107,7 @@ function viewOf(record: ConfigurationRecord, secrets: Record<string, string>): C
     name: record.name,
     connector_type: record.connectorType,
     status: record.status,
-    config: maskedConfig(record.publicConfig, secrets),
+    config: maskedConfig(withoutNewSecrets(record), secrets),
     last_verified_at: record.lastVerifiedAt ?? null,
     last_error: record.lastError ?? null,
     created_at: record.createdAt,
@@ -108,7 +122,13 @@ const detailOf = async (record: ConfigurationRecord) => viewOf(record, await sec
  * costs the secret store nothing and one record with an unreadable secret cannot fail it.
  */
 function listViewOf(record: ConfigurationRecord): ConfigurationView {
-  return { ...viewOf(record, {}), config: fieldsSetConfig(record.publicConfig, record.secretFields) };
+  return {
+    ...viewOf(record, {}),
+    config: fieldsSetConfig(
+      withoutNewSecrets(record, () => MASK),
+      record.secretFields,
+    ),
+  };
 }
 
 async function load(tenantId: string, id: string): Promise<Stored<ConfigurationRecord>> {

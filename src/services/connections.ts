@@ -79,7 +79,7 @@ async function startAuthorization(
   def: ConnectorDefinition,
   returnUrl: string | undefined,
 ) {
-  const { app } = await resolveApp(record.tenantId, def, record.configId);
+  const { app, config } = await resolveApp(record.tenantId, def, record.configId);
   const state = randomBytes(32).toString('base64url');
   const key = stateKey(state);
   const redirectUri = oauthRedirectUri();
@@ -108,7 +108,13 @@ async function startAuthorization(
     throw err;
   }
   return {
-    authorization_url: authorizationUrl(def, app, { state, redirectUri, scopes: record.scopes, pkce }),
+    authorization_url: authorizationUrl(def, app, {
+      state,
+      redirectUri,
+      scopes: record.scopes,
+      pkce,
+      config,
+    }),
     state_expires_at: expiresAt,
   };
 }

@@ -1,6 +1,6 @@
 // The operations API: metadata, account, query, execute, message and state, in sessions that persist per
 // connection. Platform specifics live in each family's operations module; this is the shared part.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { validateExecute, validateQuery } from '../catalog/validation';
 import { ApiError, badRequest, conflict } from '../http/errors';
 import { familyOperations } from '../platforms/operationModules';
@@ -9,6 +9,7 @@ import {
   AccountLimit,
   AccountList,
   FamilyOperations,
+  isPendingExecute,
   OperationCall,
   QueryPage,
 } from '../platforms/operations';
@@ -209,11 +210,76 @@ export async function execute(scope: OperationScope, body: Record<string, unknow
   }
   if (!result.valid) throw invalid(`params of ${operation}`, result.errors);
   const p = params as Record<string, unknown>;
+  const key = requestKey(operation, p, body.idempotency_key);
   const accountId = (typeof p.account_id === 'string' && p.account_id) || session.accountId;
   const call = await operationCall(scope.tenantId, stored, accountId);
-  const outcome = await family.execute(call, operation, p);
-  const updated = await updateSession(scope.tenantId, session.id, (s) => s, storedSession);
-  return { session: updated, data: { operation, result: outcome } };
+  // The same request again while the platform is still finishing it checks that one: never a second start.
+  const pending = session.pendingExecute;
+  const outcome =
+    pending && pending.key === key && family.resume
+      ? await family.resume(call, pending.operation, pending.resume)
+      : await family.execute(call, operation, p);
+  return settleExecute(scope.tenantId, storedSession, operation, key, outcome);
+}
+
+/** What identifies "the same request": the caller's idempotency_key, else the operation and its params. */
+function requestKey(operation: string, params: Record<string, unknown>, idempotencyKey: unknown): string {
+  if (idempotencyKey !== undefined) {
+    if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 128)
+      throw badRequest('idempotency_key must be a string of 1 to 128 characters.');
+    return `key:${idempotencyKey}`;
+  }
+  const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
+  return `req:${createHash('sha256')
+    .update(JSON.stringify([operation, sorted]))
+    .digest('base64url')}`;
+}
+
+/** Keeps a still-pending execute in the session (202), or clears it once it has finished (200). */
+async function settleExecute(
+  tenantId: string,
+  storedSession: Begun['storedSession'],
+  operation: string,
+  key: string,
+  outcome: unknown,
+) {
+  const session = storedSession.value;
+  const waiting = isPendingExecute(outcome) ? outcome : undefined;
+  const updated = await updateSession(
+    tenantId,
+    session.id,
+    (s) => ({
+      ...s,
+      pendingExecute: waiting
+        ? {
+            operation,
+            key,
+            resume: waiting.resume,
+            startedAt: s.pendingExecute?.key === key ? s.pendingExecute.startedAt : new Date().toISOString(),
+          }
+        : s.pendingExecute?.key === key
+          ? undefined
+          : s.pendingExecute,
+    }),
+    storedSession,
+  );
+  return {
+    session: updated,
+    status: waiting ? 202 : 200,
+    data: { operation, result: waiting ? waiting.data : outcome },
+  };
+}
+
+/** message publish_status: checks the session's pending execute once. */
+async function checkPending(scope: OperationScope, begun: Begun) {
+  const { stored, storedSession, session, family } = begun;
+  const pending = session.pendingExecute;
+  if (!pending || !family.resume) {
+    throw conflict('This session has no execute in progress.', { code: 'nothing_pending' });
+  }
+  const call = await operationCall(scope.tenantId, stored, session.accountId);
+  const outcome = await family.resume(call, pending.operation, pending.resume);
+  return settleExecute(scope.tenantId, storedSession, pending.operation, pending.key, outcome);
 }
 
 export const MESSAGE_TYPES = {
@@ -222,6 +288,8 @@ export const MESSAGE_TYPES = {
   set_defaults:
     'Merge {defaults: {…}} into the values later queries inherit (e.g. date_preset, time_range, start_date); null removes one.',
   reset: 'Forget the active account, the last query, its cursor and the defaults.',
+  publish_status:
+    'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video): 200 with the result when it has finished, 202 while it is still in progress.',
 };
 
 export async function message(scope: OperationScope, body: Record<string, unknown>) {
@@ -241,6 +309,8 @@ export async function message(scope: OperationScope, body: Record<string, unknow
         return runReport(begun, session.lastQuery.report as unknown as ReportRequest, session.platformCursor);
       return runQuery(begun, session.lastQuery, session.platformCursor);
     }
+    case 'publish_status':
+      return checkPending(scope, begun);
     case 'set_defaults': {
       const defaults = body.defaults;
       if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {

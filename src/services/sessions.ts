@@ -87,6 +87,9 @@ export function sessionState(s: SessionRecord) {
     last_query: s.lastQuery ?? null,
     next_cursor: s.nextCursor ?? null,
     defaults: s.defaults,
+    pending_execute: s.pendingExecute
+      ? { operation: s.pendingExecute.operation, started_at: s.pendingExecute.startedAt }
+      : null,
     created_at: s.createdAt,
     updated_at: s.updatedAt,
     expires_at: s.expiresAt,

@@ -12,6 +12,8 @@ export interface SessionRecord {
   platformCursor?: string;
   /** The opaque handle clients see for that cursor. */
   nextCursor?: string;
+  /** An execute the platform is still finishing (202): its request key and the family's handle to check it. */
+  pendingExecute?: { operation: string; key: string; resume: string; startedAt: string };
   /** Values later queries inherit (a date range, a level…), set by the set_defaults message. */
   defaults: Record<string, unknown>;
   createdAt: string;
@@ -29,6 +31,7 @@ export const sessions = new RecordTable<SessionRecord>('sessions', {
     platformCursor: r.platformCursor,
     nextCursor: r.nextCursor,
     defaults: JSON.stringify(r.defaults),
+    pendingExecute: r.pendingExecute ? JSON.stringify(r.pendingExecute) : undefined,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     expiresAt: r.expiresAt,
@@ -42,6 +45,9 @@ export const sessions = new RecordTable<SessionRecord>('sessions', {
     platformCursor: optional(e.platformCursor),
     nextCursor: optional(e.nextCursor),
     defaults: JSON.parse(String(e.defaults ?? '{}')) as Record<string, unknown>,
+    pendingExecute: e.pendingExecute
+      ? (JSON.parse(String(e.pendingExecute)) as SessionRecord['pendingExecute'])
+      : undefined,
     createdAt: String(e.createdAt),
     updatedAt: String(e.updatedAt),
     expiresAt: String(e.expiresAt),

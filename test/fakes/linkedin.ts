@@ -58,6 +58,33 @@ const SCOPES = new Set([
   'r_organization_followers',
 ]);
 
+/** The scopes each developer product grants an app (learn.microsoft.com/linkedin/marketing/increasing-access). */
+export const LINKEDIN_PRODUCT_SCOPES = {
+  sign_in_openid: ['openid', 'profile', 'email'],
+  advertising: [
+    'r_ads',
+    'rw_ads',
+    'r_ads_reporting',
+    'r_organization_social',
+    'rw_organization_admin',
+    'w_organization_social',
+    'r_basicprofile',
+  ],
+  // The Community Management API must be the only product on its app.
+  community_management: [
+    'r_organization_social',
+    'w_organization_social',
+    'rw_organization_admin',
+    'r_organization_admin',
+    'r_organization_followers',
+    'r_basicprofile',
+    'w_member_social',
+    'r_member_social',
+  ],
+} as const;
+
+export type LinkedInProduct = keyof typeof LINKEDIN_PRODUCT_SCOPES;
+
 // Which scopes open which resources (any one of the list suffices).
 const SCOPES_FOR = {
   userinfo: ['openid', 'profile'], // all of them
@@ -67,7 +94,8 @@ const SCOPES_FOR = {
     'r_organization_social',
     'w_organization_social',
   ],
-  adAccountUsers: ['r_ads', 'rw_ads', 'r_ads_reporting'],
+  // Reading ad accounts needs r_ads or rw_ads; r_ads_reporting opens adAnalytics only.
+  adAccountUsers: ['r_ads', 'rw_ads'],
   adAnalytics: ['r_ads_reporting'],
 };
 /** Roles that may post as the organization. */
@@ -504,6 +532,8 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
   readonly posts: LinkedInPost[] = [];
 
   private readonly refreshTokensEnabled: boolean;
+  /** The developer products of an app (absent: an app that may ask for any scope). */
+  private readonly appProducts = new Map<string, LinkedInProduct[]>();
   private readonly codes: CodeBook<PendingCode>;
   private nextShareId = 7_300_000_000_000_000_001n;
 
@@ -573,7 +603,11 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     const state = q.get('state') ?? undefined;
     const scopes = (q.get('scope') ?? '').split(' ').filter(Boolean);
     if (!scopes.length) return errorPage('scope is required.');
-    const unknown = scopes.find((s) => !SCOPES.has(s));
+    const products = this.appProducts.get(clientId);
+    const granted = products
+      ? new Set<string>(products.flatMap((p) => [...LINKEDIN_PRODUCT_SCOPES[p]]))
+      : SCOPES;
+    const unknown = scopes.find((s) => !granted.has(s));
     if (unknown !== undefined) {
       return redirect(
         withQuery(redirectUri, {
@@ -819,6 +853,11 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
       .slice(page.start, page.start + page.count)
       .map((a) => ({ ...a, user: this.personUrn }));
     return json(200, { elements, paging: { start: page.start, count: page.count, links: [] } });
+  }
+
+  /** Gives an app exactly these developer products: it may then ask only for their scopes. */
+  setAppProducts(clientId: string, products: LinkedInProduct[]): void {
+    this.appProducts.set(clientId, products);
   }
 
   /** The member removes the app in their LinkedIn settings: its access tokens then answer 65601, its refresh tokens invalid_grant. */

@@ -403,7 +403,10 @@ interface IgContainer {
   isVideo: boolean;
   caption?: string;
   createdAt: number;
-  statusReads: number;
+  /** When a video finishes processing (the fake's clock); images are ready at once. */
+  readyAt: number;
+  /** Processing failed: the container reports ERROR. */
+  failed?: boolean;
   publishedId?: string;
 }
 
@@ -448,6 +451,8 @@ export interface MetaFakeOptions {
   /** Graph API version segment, e.g. v25.0. */
   version?: string;
   clock?: Clock;
+  /** How long a video (Reel) container takes to process, in the fake's time; 180 s unless given. */
+  videoProcessingSeconds?: number;
 }
 
 // ---- The fake -------------------------------------------------------------------------------------
@@ -469,6 +474,10 @@ export class MetaFake extends PlatformFakeBase {
   private readonly deauthorized = new Set<string>();
   private readonly containers = new Map<string, IgContainer>();
   private readonly usage: RateWindows;
+  private readonly videoProcessingMs: number;
+  /** Facebook Login for Business configurations per app id: configuration id → the permissions it grants. */
+  private readonly loginConfigurations = new Map<string, Map<string, string[]>>();
+  private failNextVideoProcessing = false;
   /** Answers queued for the next authenticated Graph calls, in order (blocks, ad-account throttling). */
   private readonly refusals: Array<() => FakeResponse> = [];
   private nextId = 1;
@@ -481,6 +490,7 @@ export class MetaFake extends PlatformFakeBase {
   private constructor(options: MetaFakeOptions) {
     super(options);
     this.version = options.version ?? META_DEFAULT_VERSION;
+    this.videoProcessingMs = (options.videoProcessingSeconds ?? 180) * 1000;
     this.codes = new CodeBook(CODE_TTL_SECONDS, this.clock);
     this.tokens = new TokenBook(this.clock);
     this.usage = new RateWindows(3600, this.clock);
@@ -512,6 +522,31 @@ export class MetaFake extends PlatformFakeBase {
   userRemovesApp(appId: string, userId: string = META_SEED.user.id): void {
     this.tokens.revokeWhere((g) => g.appId === appId && g.userId === userId);
     this.deauthorized.add(`${appId}|${userId}`);
+  }
+
+  /**
+   * Makes an app a Facebook Login for Business app with a login configuration: its dialog then takes
+   * config_id (the configuration's permissions are granted) and refuses a bare scope list.
+   */
+  addLoginConfiguration(appId: string, configId: string, scopes: string[]): void {
+    const configs = this.loginConfigurations.get(appId) ?? new Map<string, string[]>();
+    configs.set(configId, scopes);
+    this.loginConfigurations.set(appId, configs);
+  }
+
+  /** Every video container still processing finishes now (instead of the test waiting minutes). */
+  finishVideos(): void {
+    for (const c of this.containers.values()) if (c.readyAt > this.clock()) c.readyAt = this.clock();
+  }
+
+  /** The next video container fails processing: its status_code becomes ERROR. */
+  failNextVideo(): void {
+    this.failNextVideoProcessing = true;
+  }
+
+  /** Video containers created so far (each counts toward the 400-per-day container limit). */
+  get videoContainers(): number {
+    return [...this.containers.values()].filter((c) => c.isVideo).length;
   }
 
   /** The next call answers error 368: Meta has temporarily blocked the user from this action. */
@@ -590,7 +625,21 @@ export class MetaFake extends PlatformFakeBase {
     if (responseType !== 'code') {
       return htmlPage(400, 'Error', `<p>Unsupported response_type: ${escapeHtml(responseType)}</p>`);
     }
-    const scopes = splitScopes(q.get('scope'));
+    const loginConfigs = this.loginConfigurations.get(app.clientId);
+    const configId = q.get('config_id');
+    if (configId !== null && !loginConfigs?.has(configId)) {
+      return htmlPage(400, 'Invalid Configuration', '<p>The configuration ID is not valid for this app.</p>');
+    }
+    // A Facebook Login for Business app logs people in through a configuration [whether Meta refuses a scope-only
+    // dialog for such an app is unconfirmed; the fake does, to be at least as strict].
+    if (configId === null && loginConfigs) {
+      return htmlPage(
+        400,
+        'Feature Unavailable',
+        '<p>Facebook Login for Business apps must use a configuration: pass config_id.</p>',
+      );
+    }
+    const scopes = configId !== null ? [...(loginConfigs?.get(configId) ?? [])] : splitScopes(q.get('scope'));
     const unknown = scopes.filter((s) => !KNOWN_SCOPES.has(s));
     if (unknown.length > 0) {
       return htmlPage(400, 'Invalid Scopes', `<p>Invalid Scopes: ${escapeHtml(unknown.join(', '))}.</p>`);
@@ -990,7 +1039,7 @@ export class MetaFake extends PlatformFakeBase {
   private publishedNodeView(id: string): NodeView | undefined {
     const container = this.containers.get(id);
     if (container) {
-      const statusCode = this.containerStatus(container, true);
+      const statusCode = this.containerStatus(container);
       return {
         type: 'IGContainer',
         id,
@@ -1392,16 +1441,20 @@ export class MetaFake extends PlatformFakeBase {
     );
     if (recent.length >= IG_CONTAINERS_PER_DAY) return igLimitError('containers');
     const id = this.newId('1790000000');
+    const isVideo = videoUrl !== null && imageUrl === null;
+    const failed = isVideo && this.failNextVideoProcessing;
+    if (failed) this.failNextVideoProcessing = false;
     this.containers.set(id, {
       id,
       igUserId,
       appId: caller.appId,
       mediaType,
       mediaUrl,
-      isVideo: videoUrl !== null && imageUrl === null,
+      isVideo,
       caption: params.get('caption') ?? undefined,
       createdAt: this.clock(),
-      statusReads: 0,
+      readyAt: this.clock() + (isVideo ? this.videoProcessingMs : 0),
+      failed,
     });
     return ok({ id });
   }
@@ -1413,7 +1466,7 @@ export class MetaFake extends PlatformFakeBase {
     const container = this.containers.get(creationId);
     if (!container || container.igUserId !== igUserId) return E.unsupported('GET', creationId);
     if (container.publishedId) return E.invalidParam('The media has already been published');
-    if (this.containerStatus(container, false) !== 'FINISHED') {
+    if (this.containerStatus(container) !== 'FINISHED') {
       return metaError({
         message: 'Media ID is not available',
         code: 9007,
@@ -1439,13 +1492,15 @@ export class MetaFake extends PlatformFakeBase {
     return ok({ id });
   }
 
-  /** Videos report IN_PROGRESS on the first status read and FINISHED from the second, so clients must poll. */
-  private containerStatus(container: IgContainer, countRead: boolean): string {
+  /**
+   * Videos report IN_PROGRESS for minutes (videoProcessingSeconds of the fake's clock, or until finishVideos()),
+   * then FINISHED, or ERROR when processing failed; any container unpublished after 24 h is EXPIRED.
+   */
+  private containerStatus(container: IgContainer): string {
     if (container.publishedId) return 'PUBLISHED';
     if (this.clock() - container.createdAt > DAY_MS) return 'EXPIRED';
-    if (!container.isVideo) return 'FINISHED';
-    if (countRead) container.statusReads += 1;
-    return container.statusReads >= 2 ? 'FINISHED' : 'IN_PROGRESS';
+    if (container.failed) return 'ERROR';
+    return this.clock() >= container.readyAt ? 'FINISHED' : 'IN_PROGRESS';
   }
 
   private igPostsInLastDay(igUserId: string): number {
@@ -1667,6 +1722,7 @@ function containerStatusText(code: string): string {
   if (code === 'FINISHED') return 'Finished: Media has been uploaded and it is ready to be published.';
   if (code === 'IN_PROGRESS') return 'In Progress: Media is still being processed.';
   if (code === 'PUBLISHED') return 'Published: Media has been published.';
+  if (code === 'ERROR') return 'Error: Media upload has failed with error code 2207026.';
   return 'Expired: Media was not published within 24 hours.';
 }
 

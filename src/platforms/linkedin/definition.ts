@@ -44,7 +44,19 @@ export const linkedinDefinitions: ConnectorDefinition[] = [
       },
     ],
     oauth: {
-      scopes: ['openid', 'profile', 'r_ads_reporting', 'rw_organization_admin', 'w_organization_social'],
+      // For an app with the Advertising API and Sign In with LinkedIn (OpenID Connect) products: identity (openid
+      // profile), ad accounts (r_ads), ad analytics (r_ads_reporting), organizations and their posts. An app with
+      // the Community Management API alone (it must be the app's only product) cannot grant openid, profile or
+      // the ads scopes: its connections pass `scopes` when they are created, e.g. rw_organization_admin
+      // w_organization_social r_organization_social (organizations and their posts; no ad accounts, no identity).
+      scopes: [
+        'openid',
+        'profile',
+        'r_ads',
+        'r_ads_reporting',
+        'rw_organization_admin',
+        'w_organization_social',
+      ],
       scopeSeparator: ' ',
       pkce: 'none',
       clientAuth: 'body',

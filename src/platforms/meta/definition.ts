@@ -44,7 +44,15 @@ const dialect = (scopes: string[]): OAuthDialect => ({
   clientAuth: 'query',
   clientIdParam: 'client_id',
   refresh: 'exchange',
+  // Facebook Login for Business: a configuration made in the app dashboard sets token type and permissions.
+  loginConfiguration: { field: 'login_config_id', param: 'config_id' },
 });
+
+const loginConfigId = idField(
+  'Login configuration ID',
+  DIGITS(32),
+  'Facebook Login for Business: the configuration id (digits). When set, the login dialog gets config_id instead of scope, and the configuration decides the permissions.',
+);
 
 const META_IDENTITY: IdentityCall = { path: '/me', query: { fields: 'id,name' }, id: ['id'], name: ['name'] };
 
@@ -82,6 +90,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
         app_secret: appSecret,
         access_token: accessToken,
         business_id: idField('Business ID', DIGITS(32), 'The Business Manager id (digits).'),
+        login_config_id: loginConfigId,
       },
       ['app_id', 'app_secret'],
     ),
@@ -108,6 +117,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
         refresh_token: secretField('Refresh token'),
         page_id: idField('Page ID', DIGITS(32)),
         verify_token: secretField('Webhook verify token', 256),
+        login_config_id: loginConfigId,
       },
       ['app_id', 'app_secret'],
     ),
@@ -140,6 +150,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
         refresh_token: secretField('Refresh token'),
         instagram_account_id: idField('Instagram business account ID', DIGITS(32)),
         facebook_page_id: idField('Facebook Page ID', DIGITS(32)),
+        login_config_id: loginConfigId,
       },
       ['client_id', 'client_secret'],
     ),

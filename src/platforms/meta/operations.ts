@@ -15,9 +15,10 @@ import {
 import { flattenRow } from '../rows';
 
 const PAGE_SIZE = 100;
+/** Instagram account metrics served as a daily series; every other one needs metric_type=total_value. */
+const IG_TIME_SERIES = new Set(['reach', 'follower_count']);
 /** Where no limit is given; the service passes ACCOUNT_LIST_LIMIT. Seeking one (`find`) ignores the cap. */
 const DEFAULT_LIMIT: AccountLimit = { cap: 5000 };
-const CONTAINER_CHECKS = 10;
 
 interface PageEntry {
   id: string;
@@ -177,24 +178,42 @@ async function organicInsights(
   const metrics =
     (q.metrics as string[] | undefined) ??
     (kind === 'page' ? ['page_post_engagements', 'page_follows'] : ['reach', 'follower_count']);
+  const period = (q.period as string | undefined) ?? 'day';
+  if (kind === 'instagram' && period !== 'day') {
+    throw badRequest('Instagram account insights take period "day" only.', { code: 'invalid_input' });
+  }
   // Page insights need the Page's token; Instagram's work with the user token.
   const token = kind === 'page' ? await pageToken(call, id) : undefined;
-  const res = await call.api(
-    {
-      method: 'GET',
-      url: `${api(call)}/${id}/insights`,
-      query: {
-        metric: metrics.join(','),
-        period: (q.period as string | undefined) ?? 'day',
-        since: q.since as string | undefined,
-        until: q.until as string | undefined,
+  // Instagram serves most metrics only as a total over the range (metric_type=total_value); a few as a
+  // daily series. One call per kind, so a mix of both works.
+  const groups =
+    kind === 'instagram'
+      ? [
+          { metrics: metrics.filter((m) => IG_TIME_SERIES.has(m)) },
+          { metrics: metrics.filter((m) => !IG_TIME_SERIES.has(m)), metricType: 'total_value' },
+        ].filter((g) => g.metrics.length > 0)
+      : [{ metrics }];
+  const data: unknown[] = [];
+  for (const group of groups) {
+    const res = await call.api(
+      {
+        method: 'GET',
+        url: `${api(call)}/${id}/insights`,
+        query: {
+          metric: group.metrics.join(','),
+          metric_type: group.metricType,
+          period,
+          since: q.since as string | undefined,
+          until: q.until as string | undefined,
+        },
       },
-    },
-    { token },
-  );
-  const data = field(res.body, 'data');
+      { token },
+    );
+    const got = field(res.body, 'data');
+    if (Array.isArray(got)) data.push(...got);
+  }
   const rows: Array<Record<string, unknown>> = [];
-  for (const series of Array.isArray(data) ? data : []) {
+  for (const series of data) {
     const values = field(series, 'values');
     for (const v of Array.isArray(values) ? values : []) {
       rows.push(
@@ -219,7 +238,7 @@ async function query(call: OperationCall, q: Record<string, unknown>, cursor?: s
   return organicInsights(call, q, resource === 'page_insights' ? 'page' : 'instagram');
 }
 
-async function publishInstagram(call: OperationCall, p: Record<string, unknown>) {
+async function publishInstagram(call: OperationCall, p: Record<string, unknown>): Promise<unknown> {
   const igUser = (p.ig_user_id as string | undefined) ?? call.accountId;
   if (!igUser || !/^[0-9]+$/.test(igUser)) {
     throw badRequest('Name the Instagram account (ig_user_id) or select it with POST …/account.', {
@@ -233,36 +252,76 @@ async function publishInstagram(call: OperationCall, p: Record<string, unknown>)
       image_url: p.image_url as string | undefined,
       video_url: p.video_url as string | undefined,
       caption: p.caption as string | undefined,
+      // Video goes up as a Reel: Meta retired media_type=VIDEO for feed videos on 2023-11-09.
       media_type: (p.media_type as string | undefined) ?? (p.video_url ? 'REELS' : undefined),
     },
   });
-  const container = String(field(created.body, 'id') ?? '');
-  // A video container is processed before it can be published.
-  for (let check = 0; check < CONTAINER_CHECKS; check++) {
-    const status = await call.api({
-      method: 'GET',
-      url: `${api(call)}/${container}`,
-      query: { fields: 'status_code' },
-    });
-    const code = field(status.body, 'status_code');
-    if (code === 'FINISHED') {
-      const published = await call.api({
-        method: 'POST',
-        url: `${api(call)}/${igUser}/media_publish`,
-        query: { creation_id: container },
-      });
-      return { id: field(published.body, 'id'), container_id: container };
-    }
-    if (code === 'ERROR' || code === 'EXPIRED') {
-      throw new ApiError(502, `Instagram could not process the media (container ${code}).`, {
-        code: 'platform_error',
-      });
-    }
-    await new Promise((r) => setTimeout(r, 250 * (check + 1)));
-  }
-  throw new ApiError(504, 'Instagram is still processing the media; publish it again later.', {
-    code: 'platform_timeout',
+  return checkContainer(call, igUser, String(field(created.body, 'id') ?? ''));
+}
+
+/**
+ * One look at a container: publish it when FINISHED, report ERROR/EXPIRED, and otherwise hand back a pending
+ * execute (videos take minutes to process; the caller checks again with message publish_status).
+ */
+async function checkContainer(call: OperationCall, igUser: string, container: string): Promise<unknown> {
+  const res = await call.api({
+    method: 'GET',
+    url: `${api(call)}/${container}`,
+    query: { fields: 'status_code,status' },
   });
+  const code = field(res.body, 'status_code');
+  const detail = field(res.body, 'status');
+  if (code === 'FINISHED') {
+    const published = await call.api({
+      method: 'POST',
+      url: `${api(call)}/${igUser}/media_publish`,
+      query: { creation_id: container },
+    });
+    return { id: field(published.body, 'id'), container_id: container, status: 'published' };
+  }
+  // Published by an earlier check whose answer was lost: done, nothing to publish again.
+  if (code === 'PUBLISHED') return { container_id: container, status: 'published' };
+  if (code === 'ERROR') {
+    throw new ApiError(
+      502,
+      `Instagram could not process the media (container ${container}: ${typeof detail === 'string' ? detail : 'ERROR'}).`,
+      {
+        code: 'platform_media_error',
+      },
+    );
+  }
+  if (code === 'EXPIRED') {
+    throw new ApiError(
+      409,
+      `Instagram's container ${container} expired (24 h) before it was published; execute the publish again.`,
+      {
+        code: 'container_expired',
+      },
+    );
+  }
+  return {
+    pending: true,
+    data: {
+      container_id: container,
+      status: 'in_progress',
+      status_code: typeof code === 'string' ? code : 'IN_PROGRESS',
+    },
+    resume: JSON.stringify({ u: igUser, c: container }),
+  };
+}
+
+async function resume(call: OperationCall, operation: string, handle: string): Promise<unknown> {
+  const parsed: unknown = JSON.parse(handle);
+  const igUser = field(parsed, 'u');
+  const container = field(parsed, 'c');
+  if (
+    operation !== 'publish_instagram_media' ||
+    typeof igUser !== 'string' ||
+    typeof container !== 'string'
+  ) {
+    throw badRequest('Nothing of this connection can be checked for that operation.');
+  }
+  return checkContainer(call, igUser, container);
 }
 
 async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
@@ -282,4 +341,4 @@ async function execute(call: OperationCall, operation: string, p: Record<string,
   throw badRequest(`Unknown operation ${operation}.`);
 }
 
-export const metaOperations: FamilyOperations = { accounts, query, execute };
+export const metaOperations: FamilyOperations = { accounts, query, execute, resume };

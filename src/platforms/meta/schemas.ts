@@ -86,7 +86,8 @@ const publishInstagramMedia: JsonSchema = {
     image_url: { type: 'string', pattern: '^https://', maxLength: 2048 },
     video_url: { type: 'string', pattern: '^https://', maxLength: 2048 },
     caption: { type: 'string', maxLength: 2200 },
-    media_type: { enum: ['IMAGE', 'VIDEO', 'REELS'] },
+    // VIDEO was retired on 2023-11-09: videos are published as REELS.
+    media_type: { enum: ['IMAGE', 'REELS'] },
   },
   oneOf: [{ required: ['image_url'] }, { required: ['video_url'] }],
 };
@@ -94,7 +95,8 @@ const publishInstagramMedia: JsonSchema = {
 export const metaExecute = {
   publish_post: { description: "Publish a post to a Page, with the Page's own token", params: publishPost },
   publish_instagram_media: {
-    description: 'Publish an image or video to an Instagram business account (container, then media_publish)',
+    description:
+      'Publish an image or a video (as a Reel) to an Instagram business account. A video takes minutes to process: the answer is then 202 with status in_progress and the container id; message publish_status (or the same execute again) checks once and publishes it when ready.',
     params: publishInstagramMedia,
   },
 };

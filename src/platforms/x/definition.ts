@@ -46,7 +46,8 @@ export const xDefinitions: ConnectorDefinition[] = [
     configSchema: configSchema(
       'X (Twitter) connector configuration',
       {
-        api_key: idField('API key (consumer key)', KEY),
+        // X calls the consumer key and secret a username and password: both are credentials.
+        api_key: secretField('API key (consumer key)', 128),
         api_secret: secretField('API key secret (consumer secret)', 256),
         bearer_token: secretField('App bearer token'),
         access_token: secretField('Access token'),
