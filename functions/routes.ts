@@ -29,7 +29,7 @@ import {
   refreshOAuthConnection,
   testOAuthConnection,
 } from '../src/handlers/connections';
-import { sweepConnections } from '../src/services/sweep';
+import { sweepConnections, warnOfOutage } from '../src/services/sweep';
 import { sweepSchedule } from '../src/services/sweepSchedule';
 import { onLifecycleEvent } from '../src/events/lifecycle';
 import {
@@ -348,7 +348,7 @@ export const functions: FunctionDeclaration[] = [
     // Both from SWEEP_INTERVAL_SECONDS, read when the functions are registered (app settings in Azure).
     ...sweepSchedule(),
     handler: async (invocation) => {
-      await sweepConnections(invocation);
+      await sweepConnections(invocation).catch((err: unknown) => warnOfOutage(invocation, err));
     },
   },
 ];

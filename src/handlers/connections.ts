@@ -14,7 +14,8 @@ import {
   refreshConnection,
   testConnection,
 } from '../services/connections';
-import { CallbackOutcome, completeAuthorization } from '../services/oauthCallback';
+import { errorResponse } from '../http/pipeline';
+import { CallbackOutcome, CallbackUnavailableError, completeAuthorization } from '../services/oauthCallback';
 
 export async function createOAuthConnection(ctx: RequestContext) {
   const data = await createConnection(principalOf(ctx).tenantId, await jsonObject(ctx));
@@ -84,12 +85,18 @@ function escapeHtml(text: string): string {
   );
 }
 
-function page(status: number, title: string, message: string): HttpResponseInit {
+function page(
+  status: number,
+  title: string,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): HttpResponseInit {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p>You can close this window.</p></body></html>`;
   return {
     status,
     headers: {
       ...BROWSER_HEADERS,
+      ...extraHeaders,
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy':
         "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -117,17 +124,27 @@ function respond(outcome: CallbackOutcome): HttpResponseInit {
         status: 'error',
         error: outcome.error,
       })
-    : page(
-        200,
-        'Not connected',
-        `The platform did not authorize the connection: ${outcome.error} (${outcome.description}).`,
-      );
+    : page(200, 'Not connected', `The connection was not made: ${outcome.error} (${outcome.description}).`);
 }
 
 export async function oauthCallback(ctx: RequestContext): Promise<HttpResponseInit> {
   try {
     return respond(await completeAuthorization(ctx.query, (m) => ctx.invocation.warn(m)));
   } catch (err) {
+    if (err instanceof CallbackUnavailableError) {
+      // Logged as any dependency failure is; the person sees what to do next, never a platform to blame.
+      const logged = errorResponse(ctx, err.cause);
+      if (logged.status !== 503) return logged;
+      const code = err.linkStillWorks ? 'dependency_unavailable' : 'connection_not_saved';
+      const headers = { 'Retry-After': '60', 'x-request-id': ctx.requestId };
+      return ctx.request.headers.get('accept')?.includes('text/html')
+        ? page(503, 'Please try again', err.message, headers)
+        : {
+            status: 503,
+            headers: { ...BROWSER_HEADERS, ...headers },
+            jsonBody: { error: err.message, code, metadata: { request_id: ctx.requestId } },
+          };
+    }
     if (err instanceof Error && 'status' in err && (err as { status: number }).status === 400) {
       const res = page(400, 'This link cannot be used', err.message);
       return ctx.request.headers.get('accept')?.includes('text/html')

@@ -5,6 +5,7 @@
 import { RequestContext } from '../http/context';
 import { apiVersionReport } from '../services/apiVersions';
 import { counterSnapshot } from '../services/counters';
+import { lastRepair } from '../services/repair';
 import { settings } from '../settings';
 import { tableClient, tablesTarget } from '../stores/tables';
 import { secretStoreHealth } from '../stores/secretStoreHealth';
@@ -55,6 +56,18 @@ function authState(): DependencyState {
   return { status: 'ok', authority };
 }
 
+function repairSnapshot() {
+  const report = lastRepair();
+  return report
+    ? {
+        checked_at: report.at,
+        secret_missing: report.secretMissing,
+        stray_versions_removed: report.strayVersions,
+        abandoned_authorizations: report.abandoned,
+      }
+    : null;
+}
+
 export async function health(ctx: RequestContext) {
   const [storage, secrets] = await Promise.all([
     storageState(),
@@ -72,6 +85,8 @@ export async function health(ctx: RequestContext) {
       dependencies,
       api_versions: apiVersions,
       counters: counterSnapshot(),
+      // The sweep's last repair in this instance (counts only): records whose secret is missing need a person.
+      repair: repairSnapshot(),
       metadata: { request_id: ctx.requestId },
     },
   };

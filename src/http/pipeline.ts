@@ -9,6 +9,7 @@ import { requestIdOf } from './requestId';
 import { refuseRepeatedValues } from './singleValues';
 import { parseTraceparent, RequestTrace, runWithTrace } from './trace';
 import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
+import { isDependencyFailure } from '../stores/failures';
 import { InsertFailedError } from '../stores/recordTable';
 
 export function compose(middlewares: readonly Middleware[], handler: Handler): Handler {
@@ -46,26 +47,6 @@ export function errorResponse(ctx: RequestContext, err: unknown): HttpResponseIn
     redact(`unexpected error: ${err instanceof Error ? (err.stack ?? describe(err)) : describe(err)}`),
   );
   return failure(ctx.requestId, 500, { error: 'An unexpected error occurred.', code: 'internal_error' });
-}
-
-/** @azure/identity's failures: no token for storage (managed identity endpoint down or refusing). */
-const CREDENTIAL_ERRORS = new Set([
-  'AggregateAuthenticationError',
-  'AuthenticationError',
-  'CredentialUnavailableError',
-]);
-
-/**
- * Azure SDK errors without an HTTP status (network), with a 5xx, a throttling 429, or a 401/403 (the
- * service's own identity lacks a role), and failures to get a token for them, come from a dependency, not
- * the caller. So does a 409 or 412 that no service turned into an answer: the SDK retried a write whose
- * first answer was lost, and found its own write there.
- */
-function isDependencyFailure(err: unknown): boolean {
-  if (err instanceof Error && CREDENTIAL_ERRORS.has(err.name)) return true;
-  if (!(err instanceof Error) || err.name !== 'RestError') return false;
-  const status = (err as { statusCode?: number }).statusCode;
-  return status === undefined || status >= 500 || [401, 403, 409, 412, 429].includes(status);
 }
 
 function describe(err: unknown): string {

@@ -283,7 +283,7 @@ export const connectionDocs: Record<
     summary: 'The platform redirects the browser here (anonymous)',
     tag: 'oauth',
     description:
-      'Success: 302 to return_url with connection_id and status=active (an HTML page without return_url). Platform error: 302 with status=error&error=<code>. Unknown, expired or used state: 400.',
+      "Success: 302 to return_url with connection_id and status=active (an HTML page without return_url). Platform error: 302 with status=error&error=<code> (the platform's own code when it refused; token_exchange_failed when it refused the code; platform_unreachable; app_credentials_unusable when the configuration cannot be used). Unknown, expired or used state: 400. Our own dependency (storage, secret store) unavailable: 503 (an HTML page for browsers, else the error envelope with code dependency_unavailable) and nothing changes: the same link works again once it is back; everything the exchange needs is checked before the one-time state is spent.",
     query: {
       code: 'Authorization code',
       state: 'The state of the authorization URL',

@@ -11,7 +11,11 @@ const subscription: JsonSchema = {
     url: { type: 'string', format: 'uri' },
     events: { type: 'array', items: { enum: [...LIFECYCLE_EVENT_TYPES] } },
     description: { type: ['string', 'null'] },
-    secret_hint: { type: 'string', description: 'The signing secret, masked' },
+    secret_hint: {
+      type: 'string',
+      description:
+        'The signing secret, masked whole (whsec_********): no part of it is stored outside the secret store',
+    },
     created_at: { type: 'string', format: 'date-time' },
   },
 };

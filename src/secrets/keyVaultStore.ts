@@ -8,6 +8,7 @@ import {
   SecretStore,
   SecretStoreUnavailableError,
   secretName,
+  StoredVersion,
 } from './secretStore';
 import { VersionCache } from './versionCache';
 
@@ -103,6 +104,25 @@ export class KeyVaultSecretStore implements SecretStore {
       if (!tenant || !record || !known || !properties.createdOn || properties.createdOn >= before) continue;
       yield { tenantId: tenant, kind: known, id: record };
     }
+  }
+
+  async *allVersions(): AsyncGenerator<StoredVersion> {
+    const client = await this.secrets();
+    for await (const properties of client.listPropertiesOfSecrets()) {
+      const { tenant, record, kind } = properties.tags ?? {};
+      const known = SECRET_KINDS.find((k) => k === kind);
+      if (!tenant || !record || !known || !properties.version || !properties.createdOn) continue;
+      yield {
+        ref: { tenantId: tenant, kind: known, id: record },
+        version: properties.version,
+        writtenAt: properties.updatedOn ?? properties.createdOn,
+      };
+    }
+  }
+
+  async deleteVersion(): Promise<boolean> {
+    // Key Vault removes versions only with their secret; its history is its own.
+    return false;
   }
 
   async ping(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   SecretStore,
   SecretStoreUnavailableError,
   secretName,
+  StoredVersion,
   tenantPart,
 } from './secretStore';
 import { VersionCache } from './versionCache';
@@ -188,6 +189,35 @@ export class LocalSecretStore implements SecretStore {
       seen.add(key);
       yield { tenantId: row.tenantId, kind, id: row.recordId };
     }
+  }
+
+  async *allVersions(): AsyncGenerator<StoredVersion> {
+    const client = await tableClient(TABLE);
+    const rows = client.listEntities<SecretEntity>({
+      queryOptions: { select: ['RowKey', 'Timestamp', 'tenantId', 'kind', 'recordId'] },
+    });
+    for await (const row of rows) {
+      const kind = SECRET_KINDS.find((k) => k === row.kind);
+      const version = row.rowKey?.split('@')[1];
+      if (!row.tenantId || !row.recordId || !kind || !version || !row.timestamp) continue;
+      yield {
+        ref: { tenantId: row.tenantId, kind, id: row.recordId },
+        version,
+        writtenAt: new Date(row.timestamp),
+      };
+    }
+  }
+
+  async deleteVersion(ref: SecretRef, version: string): Promise<boolean> {
+    this.cache.forget(secretName(ref));
+    try {
+      await (
+        await tableClient(TABLE)
+      ).deleteEntity(tenantPart(ref.tenantId), `${secretName(ref)}@${version}`);
+    } catch (err) {
+      if (tableErrorStatus(err) !== 404) storageFailure(err);
+    }
+    return true;
   }
 
   /**

@@ -30,6 +30,19 @@ export interface SecretStore {
   ping(): Promise<void>;
   /** The secrets written before `before`, by owner, so the sweep can find those whose record never landed. */
   written(before: Date): AsyncIterable<SecretRef>;
+  /**
+   * Every stored version with its owner and when it was written, so the sweep's repair can find versions no
+   * record names and records whose version is gone. Key Vault lists each secret's current version only.
+   */
+  allVersions(): AsyncIterable<StoredVersion>;
+  /** Removes one version; false where the store cannot (Key Vault keeps its version history itself). */
+  deleteVersion(ref: SecretRef, version: string): Promise<boolean>;
+}
+
+export interface StoredVersion {
+  ref: SecretRef;
+  version: string;
+  writtenAt: Date;
 }
 
 /**

@@ -9,7 +9,8 @@ import { identityOf } from '../platforms/identity';
 import { secretStore } from '../secrets';
 import { ConnectionRecord } from '../stores/connectionStore';
 import { OAuthStateRecord, oauthStates, statePartition } from '../stores/oauthStateStore';
-import { EtagMismatchError } from '../stores/recordTable';
+import { EtagMismatchError, Stored } from '../stores/recordTable';
+import { PlatformUnreachableError } from '../platforms/http';
 import { resolveApp } from './appCredentials';
 import { definitionOf } from './records';
 import { reconnectByOf } from './grantEnd';
@@ -29,20 +30,57 @@ const invalidState = () =>
     },
   );
 
-/** Takes the state exactly once: a conditional delete by ETag, so two concurrent callbacks cannot both win. */
-async function consumeState(state: string): Promise<OAuthStateRecord> {
+/**
+ * Our own dependency (storage, the secret store) failed during the callback. `linkStillWorks`: nothing was
+ * consumed, so the same link works once it is back; otherwise the platform's one-time code is spent.
+ */
+export class CallbackUnavailableError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly linkStillWorks: boolean,
+  ) {
+    super(
+      linkStillWorks
+        ? 'A service this connection needs is unavailable right now, so nothing was changed. Open the same link again in a few minutes.'
+        : 'The platform authorized the connection, but it could not be saved because a service it needs is unavailable. Start the connection again in a few minutes.',
+    );
+    this.name = 'CallbackUnavailableError';
+  }
+}
+
+/** The pending authorization a state names, still unexpired; nothing is consumed yet. */
+async function readState(state: string) {
   if (state.length < 20 || state.length > 200) throw invalidState();
   const key = stateKey(state);
   const stored = await oauthStates.read(statePartition(key), key);
-  if (!stored) throw invalidState();
+  if (!stored || Date.parse(stored.value.expiresAt) < Date.now()) throw invalidState();
+  return stored;
+}
+
+/** Takes the state exactly once: a conditional delete by ETag, so two concurrent callbacks cannot both win. */
+async function consumeState(stored: Stored<OAuthStateRecord>): Promise<void> {
+  const { key, tenantId, verifierVersion } = stored.value;
   try {
     if (!(await oauthStates.delete(statePartition(key), key, stored.etag))) throw invalidState();
   } catch (err) {
     if (err instanceof EtagMismatchError) throw invalidState();
     throw err;
   }
-  if (Date.parse(stored.value.expiresAt) < Date.now()) throw invalidState();
-  return stored.value;
+  if (verifierVersion) {
+    await secretStore()
+      .delete(verifierRef(tenantId, key))
+      .catch(() => undefined);
+  }
+}
+
+/** Runs a step that needs only our own dependencies: their failure is ours, never the platform's. */
+async function ours<T>(linkStillWorks: boolean, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new CallbackUnavailableError(err, linkStillWorks);
+  }
 }
 
 const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -53,20 +91,15 @@ export async function completeAuthorization(
 ): Promise<CallbackOutcome> {
   const state = query.get('state');
   if (!state) throw badRequest('The callback has no state.', { code: 'invalid_state' });
-  const pending = await consumeState(state);
+  const pendingState = await ours(true, () => readState(state));
+  const pending = pendingState.value;
   const { tenantId, connectionId } = pending;
-  const verifier = pending.verifierVersion
-    ? await secretStore().get(verifierRef(tenantId, pending.key), pending.verifierVersion)
-    : undefined;
-  await secretStore()
-    .delete(verifierRef(tenantId, pending.key))
-    .catch(() => undefined);
-
-  const stored = await findConnection(tenantId, connectionId);
-  if (!stored) throw invalidState(); // deleted while the user was at the platform
+  const stored = await ours(true, () => findConnection(tenantId, connectionId));
+  if (!stored) throw invalidState(); // deleted while the user was at the platform (the sweep removes the state)
 
   const platformError = query.get('error') ?? query.get('error_code');
   if (platformError) {
+    await ours(true, () => consumeState(pendingState));
     const code = ERROR_CODE.test(platformError) ? platformError : 'authorization_failed';
     const description = (query.get('error_description') ?? query.get('error_reason') ?? code).slice(0, 300);
     await markFailed(
@@ -81,11 +114,37 @@ export async function completeAuthorization(
 
   const record = stored.value;
   const def = definitionOf(record.connectorType);
+  // Everything the exchange needs, before the one-time state is spent: the PKCE verifier, the app credentials,
+  // and a secret store that answers (the tokens go there). A failure of ours leaves the link usable.
+  const [verifier, resolved] = await ours(true, () =>
+    Promise.all([
+      pending.verifierVersion
+        ? secretStore().get(verifierRef(tenantId, pending.key), pending.verifierVersion)
+        : undefined,
+      resolveApp(tenantId, def, record.configId).catch((err: unknown) => {
+        // The configuration itself is unusable (gone, inactive, no secret for OAuth): said below.
+        if (err instanceof ApiError && err.status < 500) return err;
+        throw err;
+      }),
+      secretStore().ping(),
+    ]),
+  );
+  await ours(true, () => consumeState(pendingState));
+  if (resolved instanceof ApiError) {
+    await markFailed(tenantId, connectionId, `The app credentials cannot be used: ${resolved.message}`);
+    return {
+      kind: 'error',
+      connectionId,
+      error: 'app_credentials_unusable',
+      description: resolved.message,
+      returnUrl: pending.returnUrl,
+    };
+  }
+  const { app, config } = resolved;
   let tokens: TokenSet;
   let account: { id: string; name?: string } | undefined;
   let reconnectBy: string | undefined;
   try {
-    const { app, config } = await resolveApp(tenantId, def, record.configId);
     tokens = await exchangeCode(def, app, {
       code,
       redirectUri: pending.redirectUri,
@@ -109,18 +168,20 @@ export async function completeAuthorization(
     );
   } catch (err) {
     const message = err instanceof Error ? err.message : 'unknown error';
-    await markFailed(tenantId, connectionId, `The code exchange failed: ${message}`);
-    return {
-      kind: 'error',
+    // Unreachable is not a refusal: the platform never said no.
+    const error = err instanceof PlatformUnreachableError ? 'platform_unreachable' : 'token_exchange_failed';
+    await markFailed(
+      tenantId,
       connectionId,
-      error: 'token_exchange_failed',
-      description: message,
-      returnUrl: pending.returnUrl,
-    };
+      error === 'platform_unreachable'
+        ? `${def.name} could not be reached to complete the authorization (${message}); start the connection again.`
+        : `${def.name} refused the code exchange: ${message}`,
+    );
+    return { kind: 'error', connectionId, error, description: message, returnUrl: pending.returnUrl };
   }
 
   const ref = tokenRef(tenantId, connectionId);
-  const version = await secretStore().put(ref, toBundle(tokens));
+  const version = await ours(false, () => secretStore().put(ref, toBundle(tokens)));
   const now = new Date().toISOString();
   let updated;
   try {
@@ -143,11 +204,15 @@ export async function completeAuthorization(
       leaseOwner: undefined,
     }));
   } catch (err) {
-    // The connection vanished meanwhile: its new tokens must not outlive it.
-    await secretStore()
-      .delete(ref)
-      .catch(() => undefined);
-    throw err;
+    // The connection vanished meanwhile: its new tokens must not outlive it. Any other failure leaves the
+    // record as it was, on its own (still readable) version; the stray new version goes with the sweep.
+    if (err instanceof ApiError && err.status === 404) {
+      await secretStore()
+        .delete(ref)
+        .catch(() => undefined);
+      throw invalidState();
+    }
+    throw err instanceof ApiError ? err : new CallbackUnavailableError(err, false);
   }
   await secretStore()
     .prune(ref, version)

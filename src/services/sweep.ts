@@ -7,6 +7,8 @@ import { InvocationContext } from '@azure/functions';
 import { findDefinition } from '../catalog/registry';
 import { ApiError } from '../http/errors';
 import { secretStore } from '../secrets';
+import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
+import { describeFailure, isDependencyFailure } from '../stores/failures';
 import { readConfiguration } from '../stores/configurationStore';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
 import { DueEntry, dueIndex } from '../stores/dueIndexStore';
@@ -17,6 +19,7 @@ import { tablesSdk } from '../stores/tables';
 import { updateConnection } from './connectionRecords';
 import { verifierRef } from './connections';
 import { counters } from './counters';
+import { RepairReport, repairLeftovers } from './repair';
 import { removeEntry } from './dueIndex';
 import { NOTICE_MS, renewalExtendsGrant } from './grantSchedule';
 import { freshToken } from './tokenLifecycle';
@@ -48,6 +51,8 @@ export interface SweepReport {
   stale: number;
   /** Removed: authorizations never completed (state and PKCE verifier), idle sessions, secrets whose record never landed. */
   purged: { states: number; sessions: number; secrets: number };
+  /** What the repair found this run (services/repair.ts); absent when it did not run. */
+  repair?: RepairReport;
 }
 
 /** How old a secret without a record must be before the sweep removes it: its record may still be on its way. */
@@ -226,6 +231,19 @@ export async function sweepConnections(
     );
     return report.purged;
   });
+  report.repair = await repairLeftovers(now, (m) => invocation.warn(m));
   invocation.info(JSON.stringify({ event: 'sweep', ...report, counters }));
   return report;
+}
+
+/**
+ * A run stopped by storage or the secret store being down is a warning, without a stack: the next run tries
+ * again. Anything else is a bug and is thrown on.
+ */
+export function warnOfOutage(invocation: InvocationContext, err: unknown): void {
+  const secrets = err instanceof SecretStoreUnavailableError || err instanceof SecretKeyMismatchError;
+  if (!secrets && !isDependencyFailure(err)) throw err;
+  invocation.warn(
+    `sweep: stopped, a dependency is unavailable (${describeFailure(err)}); the next run tries again`,
+  );
 }

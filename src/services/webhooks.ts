@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { LIFECYCLE_EVENT_TYPES } from '../events/lifecycle';
 import { ApiError, badRequest, notFound } from '../http/errors';
 import { secretStore } from '../secrets';
+import { InsertFailedError } from '../stores/recordTable';
 import { tablesSdk } from '../stores/tables';
 import { deliveries, DeliveryRecord, subscriptions, SubscriptionRecord } from '../stores/webhookStore';
 import { checkWebhookUrl, HostLookup, RefusedUrlError } from '../webhooks/addressPolicy';
-import { newSigningSecret } from '../webhooks/signature';
-import { maskSecret } from './masking';
+import { newSigningSecret, SECRET_PREFIX } from '../webhooks/signature';
+import { MASK } from './masking';
 import { isRecordId } from './records';
 import { addressPolicy, DeliveryLog, sendTestEvent, signingSecretRef } from './webhookDeliveries';
 
@@ -122,14 +123,16 @@ export async function createSubscription(
     events,
     description,
     secretVersion,
-    secretHint: maskSecret(secret),
+    // The fixed prefix and a mask: no part of the secret goes into a table.
+    secretHint: `${SECRET_PREFIX}${MASK}`,
     createdAt: new Date().toISOString(),
   };
   try {
     await subscriptions.insert(record);
   } catch (err) {
-    // The record did not land: take its secret back so nothing is left behind.
-    await store.delete(ref).catch(() => undefined);
+    // Only a record known to be absent gives its secret back (insert reads back after a failure); one that may
+    // have landed keeps it, and the sweep removes a secret whose record never landed.
+    if (err instanceof InsertFailedError && err.absent) await store.delete(ref).catch(() => undefined);
     throw err;
   }
   return { ...subscriptionView(record), secret };

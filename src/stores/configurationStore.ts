@@ -62,6 +62,8 @@ export const updateConfigurationRecord = (
   change: (current: ConfigurationRecord) => Promise<ConfigurationRecord | undefined>,
   options?: { known?: Stored<ConfigurationRecord>; attempts?: number },
 ) => configurations.update(tenantId, id, change, options);
+/** Every configuration of every tenant (the sweep's repair). */
+export const everyConfiguration = () => configurations.all(`PartitionKey ne ''`);
 export const deleteConfiguration = (tenantId: string, id: string) => configurations.delete(tenantId, id);
 
 export interface ListFilter {

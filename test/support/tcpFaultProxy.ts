@@ -115,7 +115,9 @@ export async function startTcpFaultProxy(
       if (dropping) {
         dropped.push(dropping);
         dropping = undefined;
-        client.resetAndDestroy();
+        // A reset where the socket allows it; a TLS socket is closed (the client sees the answer never came).
+        if (tls) client.destroy();
+        else client.resetAndDestroy();
         upstream.destroy();
         return;
       }
