@@ -3,14 +3,16 @@
 // it should believe it is, so months pass in a few calls. Events are observed where the webhooks subscribe
 // (onLifecycleEvent). Each connection's reconnect_by comes from what its platform said.
 import { InvocationContext } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
 import { LifecycleEvent, onLifecycleEvent } from '../src/events/lifecycle';
 import { resetSettings } from '../src/settings';
 import { sweepConnections, SweepReport } from '../src/services/sweep';
+import { ConnectionRecord, connections } from '../src/stores/connectionStore';
 import { startLocalHost, LocalHost } from '../host/server';
 import { GoogleFake, MetaFake, TikTokFake } from './fakes';
 import { Api, apiClient } from './support/api';
 import { startTestAzurite, TestAzurite } from './support/azurite';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
+import { startTestIssuer, TENANT_A, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { followAuthorization } from './support/oauthFlow';
 
 const DAY = 86_400_000;
@@ -141,13 +143,39 @@ describe('reconnect_by and the lifecycle events', () => {
 });
 
 describe('the sweep', () => {
-  it('leaves an idle Google connection alone for a simulated day: nothing read, no platform call', async () => {
+  it('gives connections written before reconnect_by their end from the record, and indexes them', async () => {
+    // As an older version wrote it: an active LinkedIn connection without refresh token, no end, no due time.
+    const now = Date.now();
+    const legacy: ConnectionRecord = {
+      tenantId: TENANT_A,
+      id: randomUUID(),
+      connectorType: 'linkedin',
+      name: 'written before reconnect_by',
+      status: 'active',
+      scopes: ['r_ads'],
+      expiresAt: new Date(now + 30 * DAY).toISOString(),
+      lastRefreshedAt: new Date(now - 30 * DAY).toISOString(),
+      createdAt: new Date(now - 30 * DAY).toISOString(),
+      updatedAt: new Date(now - 30 * DAY).toISOString(),
+    };
+    await connections.insert(legacy);
+    expect((await connection(legacy.id)).reconnect_by).toBeNull();
+    await sweepAt(now);
+    expect((await connection(legacy.id)).reconnect_by).toBe(legacy.expiresAt);
+    // Indexed: announced a week before that end.
+    await sweepAt(Date.parse(legacy.expiresAt as string) - 7 * DAY);
+    expect(eventsOf(legacy.id, 'connection.reconnect_needed')).toHaveLength(1);
+    expect((await api('DELETE', `/v1/connectors/oauth/${legacy.id}`)).status).toBe(200);
+  });
+
+  it('leaves an idle Google connection alone for a simulated day: no platform call, one read per run', async () => {
     const refreshes = google.stats.refreshes;
     const start = Date.now();
     for (let t = start; t <= start + DAY; t += 15 * 60_000) {
       const report = await sweepAt(t);
       expect(report).toEqual(
-        expect.objectContaining({ due: 0, entitiesRead: 0, platformCalls: 0, renewed: 0, failed: 0 }),
+        // The one read: the finished backfill's marker.
+        expect.objectContaining({ due: 0, entitiesRead: 1, platformCalls: 0, renewed: 0, failed: 0 }),
       );
     }
     expect(google.stats.refreshes).toBe(refreshes);

@@ -128,9 +128,11 @@ describe('the background sweep', () => {
     expect(tiktok.stats.refreshes).toBe(tiktokRefreshes);
     expect(tiktok.stats.apiCalls).toBe(tiktokApiCalls);
     expect(google.stats.refreshes).toBe(googleRefreshesAtStart);
-    for (const line of sweeps().slice(sweepsBefore)) {
+    // The host's first run may have backfilled these connections (one page read); every later run reads only
+    // the backfill's marker.
+    for (const line of sweeps().slice(Math.max(sweepsBefore, 1))) {
       expect(line).toEqual(
-        expect.objectContaining({ event: 'sweep', due: 0, entitiesRead: 0, platformCalls: 0, failed: 0 }),
+        expect.objectContaining({ event: 'sweep', due: 0, entitiesRead: 1, platformCalls: 0, failed: 0 }),
       );
     }
 

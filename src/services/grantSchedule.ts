@@ -43,6 +43,29 @@ export function grantEndOf(
 }
 
 /**
+ * The grant's end estimated from a record alone, for connections written before reconnect_by existed: the
+ * refresh token's end, Google's idle limit from the last renewal, or the access token's end where renewing
+ * cannot extend it (Meta's long-lived token, LinkedIn without a refresh token). Undefined when unknown (X).
+ */
+export function grantEndOfRecord(def: ConnectorDefinition, record: ConnectionRecord): string | undefined {
+  const ends: number[] = [];
+  const refreshEnd = ms(record.refreshExpiresAt);
+  if (refreshEnd !== undefined) ends.push(refreshEnd);
+  const idleDays = def.oauth.refreshTokenIdleDays;
+  const renewed = ms(record.lastRefreshedAt);
+  if (idleDays !== undefined && renewed !== undefined) ends.push(renewed + idleDays * DAY_MS);
+  const expires = ms(record.expiresAt);
+  if (
+    ends.length === 0 &&
+    def.oauth.refresh !== 'rotating' &&
+    idleDays === undefined &&
+    expires !== undefined
+  )
+    ends.push(expires);
+  return ends.length > 0 ? iso(Math.min(...ends)) : undefined;
+}
+
+/**
  * Whether renewing extends the grant itself: a rotating refresh token gets a new life with each use, and
  * using a refresh token resets an idle limit. Everything else (LinkedIn's fixed 365 days, Meta's long-lived
  * token) ends at `reconnect_by` whatever the service does.

@@ -23,6 +23,7 @@ import { RepairReport, repairLeftovers } from './repair';
 import { removeEntry } from './dueIndex';
 import { NOTICE_MS, renewalExtendsGrant } from './grantSchedule';
 import { freshToken } from './tokenLifecycle';
+import { backfillGrantEnds } from './sweepBackfill';
 import { runBounded } from './workPool';
 
 /** Due entries read per page; the sweep goes on page by page until nothing due is left. */
@@ -135,7 +136,9 @@ async function handleDue(stored: Stored<ConnectionRecord>, now: number, report: 
   if (!renewalExtendsGrant(def, record)) {
     // Announced once per grant: the write that sets the marker is the one that announces it.
     await rescheduled(stored, now, (c) =>
-      c.reconnectBy === record.reconnectBy ? { ...c, reconnectNoticeFor: c.reconnectBy } : c,
+      c.reconnectBy === record.reconnectBy && c.reconnectNoticeFor !== c.reconnectBy
+        ? { ...c, reconnectNoticeFor: c.reconnectBy }
+        : c,
     );
     report.noticed++;
     return;
@@ -221,6 +224,7 @@ export async function sweepConnections(
     stale: 0,
     purged: { states: 0, sessions: 0, secrets: 0 },
   };
+  report.entitiesRead += await backfillGrantEnds().catch(() => 0);
   await sweepDue(now, report).catch((err: unknown) => {
     report.failed++;
     invocation.warn(`sweep: reading the due index failed: ${err instanceof Error ? err.name : 'error'}`);
