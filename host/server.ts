@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { unmatchedResponse } from '../src/handlers/fallback';
+import { answerParserError, requestUrl } from './edge';
 import { functionsHeaders, functionsQuery, passesBody } from './functionsRequest';
 import { MAX_BODY_BYTES } from '../src/http/body';
 import { failure } from '../src/http/envelope';
@@ -137,12 +138,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const prefix = `/${options.routePrefix.replace(/^\/|\/$/g, '')}`;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = functionsHeaders(req);
     // Only the host's own answers (413, 404, 405) need the request id here; the pipeline works out its own.
     const requestId = () => requestIdOf(new Headers(headers));
     const reply = (init: ReturnType<typeof failure>) => writeInit(res, init);
+    const url = requestUrl(req);
+    if (!url) {
+      req.resume();
+      res.setHeader('connection', 'close');
+      await reply(
+        failure(requestId(), 400, { error: 'The Host header is not a valid host.', code: 'invalid_host' }),
+      );
+      return;
+    }
 
     let body: Buffer;
     try {
@@ -217,6 +226,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       }
     });
   });
+  server.on('clientError', answerParserError);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -8,6 +8,8 @@ export interface AuthSettings {
   /** '*' for any tenant; undefined means "the authority's tenant", decided from its metadata. */
   allowedTenants?: string[] | '*';
   tenantId?: string;
+  /** Least seconds between two signing-key refetches caused by unknown kids (AUTH_UNKNOWN_KID_REFETCH_SECONDS). */
+  unknownKidRefetchSeconds: number;
 }
 
 export interface Settings {
@@ -61,6 +63,11 @@ function list(value: string | undefined): string[] {
     .filter((v) => v.length > 0);
 }
 
+function positiveNumber(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
 function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
@@ -84,6 +91,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       audiences: list(env.AUTH_AUDIENCE),
       allowedTenants: tenants.includes('*') ? '*' : tenants.length > 0 ? tenants : undefined,
       tenantId,
+      unknownKidRefetchSeconds: positiveNumber(env.AUTH_UNKNOWN_KID_REFETCH_SECONDS, 60),
     },
     tablesConnectionString: env.TABLES_CONNECTION_STRING || undefined,
     tablesEndpoint: env.TABLES_ENDPOINT || undefined,

@@ -231,7 +231,7 @@ describe('Table Storage failing, with the Key Vault store', () => {
         body: { name: 'nowhere', connector_type: 'facebook', config: facebook(APP_SECRET, ACCESS_TOKEN) },
       }),
       api('GET', '/v1/connectors/configs'),
-      api('GET', '/health', { token: null }),
+      api('GET', '/health'),
     ]);
     await downHost.stop();
     for (const res of [created, listed]) {
@@ -343,8 +343,8 @@ describe('the local secret store and its keys', () => {
     const patch = await api('PATCH', `/v1/connectors/configs/${first}`, {
       body: { config: { app_secret: LOCAL_ROTATED } },
     });
-    const health = await fetch(`${h.api}/health`);
-    const healthBody = (await health.json()) as {
+    const health = await api('GET', '/health');
+    const healthBody = health.body as {
       dependencies: { secrets: { status: string; error?: string } };
     };
     await h.stop();

@@ -227,8 +227,10 @@ describe('Key Vault secret store, happy path', () => {
     expect(secretOf(ids[1]).versions).toHaveLength(1);
   });
 
-  it('reports the Key Vault store in /api/health', async () => {
-    const res = await fetch(`${host.api}/health`);
+  it('reports the Key Vault store in /api/health to a caller with a token', async () => {
+    const res = await fetch(`${host.api}/health`, {
+      headers: { authorization: `Bearer ${await issuer.token()}` },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; dependencies: Record<string, unknown> };
     expect(body.status).toBe('ok');

@@ -108,8 +108,10 @@ describe('identity-based Table Storage (TABLES_ENDPOINT + DefaultAzureCredential
     expect(kv.stats.requests).toHaveLength(0); // the vault itself was never used
   });
 
-  it('reports storage as managed identity on /health', async () => {
-    const res = await fetch(`${host.api}/health`);
+  it('reports storage as managed identity on /health to a caller with a token', async () => {
+    const res = await fetch(`${host.api}/health`, {
+      headers: { authorization: `Bearer ${await issuer.token()}` },
+    });
     const body = (await res.json()) as {
       status: string;
       dependencies: { storage: Record<string, unknown>; secrets: Record<string, unknown> };

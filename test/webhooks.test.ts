@@ -4,6 +4,7 @@
 import { TableClient } from '@azure/data-tables';
 import { Webhook } from 'standardwebhooks';
 import { MetaFake } from './fakes/meta';
+import { connectThroughFlow } from './support/connect';
 import { Api, apiClient } from './support/api';
 import { startTestAzurite, TestAzurite } from './support/azurite';
 import { startTestIssuer, TENANT_B, TEST_AUDIENCE, TestIssuer } from './support/issuer';
@@ -255,6 +256,34 @@ describe('deliveries', () => {
     expect(body(onlyError).type).toBe('configuration.error');
     expect(signatureIsValid(errorsOnly.secret, onlyError)).toBe(true);
     await deliveriesWhen(errorsOnly.id, (l) => l.length === 1 && l[0].status === 'delivered');
+  });
+
+  it('connection.active from a real OAuth flow and connection.deleted from a delete, signed', async () => {
+    const sub = await subscribe(['connection.active', 'connection.deleted']);
+    const id = await connectThroughFlow(api, 'meta', { app_id: '1234567890', app_secret: META_SECRET });
+    const [active] = await receiver.waitFor(1, sub.at);
+    expect(signatureIsValid(sub.secret, active)).toBe(true);
+    expect(body(active)).toEqual(
+      expect.objectContaining({
+        type: 'connection.active',
+        data: expect.objectContaining({
+          connection_id: id,
+          connector_type: 'meta',
+          status: 'active',
+          previous_status: 'pending',
+        }),
+      }),
+    );
+    expect((await api('DELETE', `/v1/connectors/oauth/${id}`)).status).toBe(200);
+    const both = await receiver.waitFor(2, sub.at);
+    const deleted = both.find((w) => body(w).type === 'connection.deleted') as ReceivedWebhook;
+    expect(signatureIsValid(sub.secret, deleted)).toBe(true);
+    expect(body(deleted).data).toEqual(
+      expect.objectContaining({ connection_id: id, status: 'deleted', previous_status: 'active' }),
+    );
+    // No token of the connection is in any payload.
+    for (const w of both) expect(w.body).not.toMatch(/access_token|refresh_token|EAA/);
+    await deliveriesWhen(sub.id, (l) => l.length === 2 && l.every((d) => d.status === 'delivered'));
   });
 
   it('a tenant without subscriptions enqueues nothing', async () => {

@@ -11,7 +11,7 @@ function currentValidator(): TokenValidator {
   const auth = settings().auth;
   // The settings object only changes when they are read again (start-up): its identity says the validator is current.
   if (validator?.auth === auth) return validator.instance;
-  const { authority, audiences, allowedTenants } = auth;
+  const { authority, audiences, allowedTenants, unknownKidRefetchSeconds } = auth;
   if (!authority) {
     throw unavailable(
       'Authentication is not configured: set AUTH_AUTHORITY (or AZURE_TENANT_ID) and AUTH_AUDIENCE.',
@@ -25,7 +25,15 @@ function currentValidator(): TokenValidator {
       code: 'auth_not_configured',
     });
   }
-  validator = { auth, instance: new TokenValidator({ authority, audiences, allowedTenants }) };
+  validator = {
+    auth,
+    instance: new TokenValidator({
+      authority,
+      audiences,
+      allowedTenants,
+      unknownKidIntervalMs: unknownKidRefetchSeconds * 1000,
+    }),
+  };
   return validator.instance;
 }
 

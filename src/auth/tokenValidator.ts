@@ -1,63 +1,62 @@
 // Validates Azure AD (or any OpenID Connect) bearer tokens as CONTRACT.md says: RS256 by a key of the
 // authority's JWKS, issuer, audience, exp/nbf with 5 minutes of skew, allowed tenant.
-import { createPublicKey, KeyObject } from 'node:crypto';
 import jwt, { JwtPayload } from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
+import { IdentityProviderUnavailableError, InvalidTokenError } from './errors';
+import { fetchProviderJson } from './identityProviderFetch';
 import { issuerPolicy, IssuerPolicy } from './issuers';
+import { decodeJwt } from './jwtParts';
 import { Principal } from './principal';
+import { RefreshingValue } from './refreshingValue';
+import { SigningKeys } from './signingKeys';
 import { VerifiedTokenCache } from './verifiedTokenCache';
 
+export { IdentityProviderUnavailableError, InvalidTokenError } from './errors';
+
 const CLOCK_SKEW_SECONDS = 300;
-const KEY_TTL_MS = 10 * 60 * 1000;
-const METADATA_TTL_MS = 24 * 60 * 60 * 1000;
-const FETCH_TIMEOUT_MS = 5000;
-
-export class InvalidTokenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidTokenError';
-  }
-}
-
-/** The authority's metadata or keys could not be fetched: not the caller's fault. */
-export class IdentityProviderUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IdentityProviderUnavailableError';
-  }
-}
+const METADATA_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const METADATA_RETRY_AFTER_FAILURE_MS = 5 * 1000;
 
 export interface TokenValidatorOptions {
   authority: string;
   audiences: string[];
   /** '*' for any tenant; undefined for the authority's own tenant (any, when it has none). */
   allowedTenants?: string[] | '*';
+  /** Least time between two key-set refetches caused by unknown kids (default one minute). */
+  unknownKidIntervalMs?: number;
+  /** Age after which the key set is refreshed in the background (default 10 minutes). */
+  keyMaxAgeMs?: number;
 }
 
 interface Metadata {
   policy: IssuerPolicy;
-  jwks: JwksClient;
-  fetchedAt: number;
+  jwksUri: string;
 }
 
 export class TokenValidator {
-  private metadata?: Promise<Metadata>;
-  private readonly keys = new Map<string, { key: KeyObject; fetchedAt: number }>();
+  private readonly metadata: RefreshingValue<Metadata>;
+  private signingKeys?: SigningKeys;
   private readonly cache = new VerifiedTokenCache();
 
-  constructor(private readonly options: TokenValidatorOptions) {}
+  constructor(private readonly options: TokenValidatorOptions) {
+    this.metadata = new RefreshingValue(() => fetchMetadata(options.authority), {
+      maxAgeMs: METADATA_MAX_AGE_MS,
+      retryAfterFailureMs: METADATA_RETRY_AFTER_FAILURE_MS,
+    });
+  }
 
   async validate(token: string): Promise<Principal> {
     const cacheKey = VerifiedTokenCache.keyOf(token);
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
 
-    const decoded = jwt.decode(token, { complete: true });
-    if (!decoded || typeof decoded.payload === 'string')
-      throw new InvalidTokenError('The token is not a JWT.');
+    const decoded = decodeJwt(token);
+    if (!decoded) throw new InvalidTokenError('The token is not a JWT.');
     if (decoded.header.alg !== 'RS256') throw new InvalidTokenError('The token must be signed with RS256.');
-    const { policy, jwks } = await this.loadMetadata();
-    const key = await this.signingKey(jwks, decoded.header.kid);
+    const { kid } = decoded.header;
+    if (typeof kid !== 'string') throw new InvalidTokenError('The token has no key id (kid).');
+    const { policy, jwksUri } = await this.metadata.get();
+    const key = await this.keysAt(jwksUri).key(kid);
+    if (!key) throw new InvalidTokenError("The token's signing key is unknown.");
 
     let payload: JwtPayload;
     try {
@@ -98,73 +97,28 @@ export class TokenValidator {
     return policy.authorityTenant === undefined || policy.authorityTenant === lower;
   }
 
-  private loadMetadata(): Promise<Metadata> {
-    const now = Date.now();
-    const current = this.metadata;
-    if (current) {
-      return current.then((m) => (now - m.fetchedAt < METADATA_TTL_MS ? m : this.refreshMetadata()));
+  /** The keys of the authority's current jwks_uri (kept across metadata refreshes that do not change it). */
+  private keysAt(jwksUri: string): SigningKeys {
+    if (this.signingKeys?.jwksUri !== jwksUri) {
+      this.signingKeys = new SigningKeys(jwksUri, {
+        unknownKidIntervalMs: this.options.unknownKidIntervalMs,
+        maxAgeMs: this.options.keyMaxAgeMs,
+      });
     }
-    return this.refreshMetadata();
-  }
-
-  private refreshMetadata(): Promise<Metadata> {
-    const pending = fetchMetadata(this.options.authority);
-    this.metadata = pending;
-    // A failed fetch must not stick: the next request tries again.
-    pending.catch(() => {
-      if (this.metadata === pending) this.metadata = undefined;
-    });
-    return pending;
-  }
-
-  private async signingKey(jwks: JwksClient, kid: string | undefined): Promise<KeyObject> {
-    if (!kid) throw new InvalidTokenError('The token has no key id (kid).');
-    const held = this.keys.get(kid);
-    if (held && Date.now() - held.fetchedAt < KEY_TTL_MS) return held.key;
-    try {
-      // jwks-rsa refetches the key set (rate limited) when it does not know the kid.
-      const signing = await jwks.getSigningKey(kid);
-      const key = createPublicKey(signing.getPublicKey());
-      this.keys.set(kid, { key, fetchedAt: Date.now() });
-      return key;
-    } catch (err) {
-      const name = err instanceof Error ? err.name : '';
-      if (name === 'SigningKeyNotFoundError')
-        throw new InvalidTokenError("The token's signing key is unknown.");
-      throw new IdentityProviderUnavailableError(
-        "The identity provider's signing keys could not be fetched.",
-      );
-    }
+    return this.signingKeys;
   }
 }
 
 async function fetchMetadata(authority: string): Promise<Metadata> {
   const url = `${authority}/.well-known/openid-configuration`;
-  let doc: unknown;
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    doc = await res.json();
-  } catch (err) {
-    throw new IdentityProviderUnavailableError(
-      `The identity provider's metadata (${url}) could not be fetched: ${err instanceof Error ? err.message : 'error'}`,
-    );
-  }
+  const doc = await fetchProviderJson(url, 'metadata');
   const { issuer, jwks_uri: jwksUri } = (doc ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
   if (typeof issuer !== 'string' || typeof jwksUri !== 'string') {
     throw new IdentityProviderUnavailableError(
       `The identity provider's metadata (${url}) has no issuer or jwks_uri.`,
     );
   }
-  const jwks = new JwksClient({
-    jwksUri,
-    cache: true,
-    cacheMaxAge: KEY_TTL_MS,
-    rateLimit: true,
-    jwksRequestsPerMinute: 10,
-    timeout: FETCH_TIMEOUT_MS,
-  });
-  return { policy: issuerPolicy(authority, issuer), jwks, fetchedAt: Date.now() };
+  return { policy: issuerPolicy(authority, issuer), jwksUri };
 }
 
 function stringClaim(value: unknown): string | undefined {

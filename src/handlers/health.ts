@@ -2,7 +2,9 @@
 // the platform API versions in use with their sunsets; and this instance's counters (numbers only: the route is
 // anonymous). A version near or past its sunset makes the status `degraded` but keeps 200: it is a warning for
 // an operator (change one setting), not an outage a load balancer should route around.
+import { authenticate } from '../auth/authenticate';
 import { RequestContext } from '../http/context';
+import { ANSWER_HEADERS } from '../http/envelope';
 import { apiVersionReport } from '../services/apiVersions';
 import { counterSnapshot } from '../services/counters';
 import { lastRepair } from '../services/repair';
@@ -56,6 +58,20 @@ function authState(): DependencyState {
   return { status: 'ok', authority };
 }
 
+/**
+ * The route is anonymous: to anyone who asks, each dependency shows its status only (no endpoint, account,
+ * authority or key id); a caller with a valid token (read permission) sees the details too.
+ */
+async function mayShowDetails(ctx: RequestContext): Promise<boolean> {
+  if (!ctx.request.headers.get('authorization')) return false;
+  try {
+    await authenticate(ctx, async () => ({}));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function repairSnapshot() {
   const report = lastRepair();
   return report
@@ -73,13 +89,20 @@ export async function health(ctx: RequestContext) {
     storageState(),
     withTimeout(secretStoreHealth()).catch((): DependencyState => ({ status: 'unavailable' })),
   ]);
-  const dependencies = { storage, secrets, auth: authState() };
-  const healthy = Object.values(dependencies).every((d) => d.status === 'ok');
+  const states = { storage, secrets, auth: authState() };
+  const healthy = Object.values(states).every((d) => d.status === 'ok');
+  for (const [name, state] of Object.entries(states)) {
+    if (state.status !== 'ok')
+      ctx.invocation.warn(`health: ${name} is ${state.status}: ${JSON.stringify(state)}`);
+  }
+  const dependencies = (await mayShowDetails(ctx))
+    ? states
+    : Object.fromEntries(Object.entries(states).map(([name, state]) => [name, { status: state.status }]));
   const apiVersions = apiVersionReport();
   const versionsCurrent = apiVersions.every((v) => v.status === 'ok');
   return {
     status: healthy ? 200 : 503,
-    headers: { 'x-request-id': ctx.requestId, 'Cache-Control': 'no-store' },
+    headers: { ...ANSWER_HEADERS, 'x-request-id': ctx.requestId },
     jsonBody: {
       status: healthy && versionsCurrent ? 'ok' : 'degraded',
       dependencies,

@@ -1,6 +1,8 @@
 // Request bodies: JSON only, 1 MiB at most, with a declared length, read once.
+import { INPUT_LIMITS } from '../openapi/limits';
 import { ApiError, badRequest } from './errors';
 import { RequestContext } from './context';
+import { JsonTextProblem, parseJsonText } from './jsonText';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -12,7 +14,25 @@ function isJsonType(contentType: string): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-/** The JSON body, or undefined when the request has none. Malformed JSON → 400, not JSON → 415, over 1 MiB → 413. */
+function refused(problem: JsonTextProblem): ApiError {
+  switch (problem.kind) {
+    case 'too_deep':
+      return badRequest(`The request body nests arrays and objects more than ${problem.maxDepth} deep.`, {
+        code: 'too_deep',
+      });
+    case 'forbidden_key':
+      return badRequest(`The request body may not contain the key "${problem.key}".`, {
+        code: 'forbidden_key',
+      });
+    default:
+      return badRequest('The request body is not valid JSON.', { code: 'malformed_json' });
+  }
+}
+
+/**
+ * The JSON body, or undefined when the request has none. Malformed JSON, nesting past the limit or a key that
+ * reaches a prototype → 400 (before anything else is done with it), not JSON → 415, over 1 MiB → 413.
+ */
 export async function jsonBody(ctx: RequestContext): Promise<unknown> {
   if (ctx.body) return ctx.body.value;
   // The Functions host passes a body only when its length is declared: a chunked one never reaches the app,
@@ -35,11 +55,9 @@ export async function jsonBody(ctx: RequestContext): Promise<unknown> {
         code: 'unsupported_media_type',
       });
     }
-    try {
-      value = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      throw badRequest('The request body is not valid JSON.', { code: 'malformed_json' });
-    }
+    const parsed = parseJsonText(bytes.toString('utf8'), INPUT_LIMITS.jsonDepth);
+    if (!parsed.ok) throw refused(parsed.problem);
+    value = parsed.value;
   }
   ctx.body = { value };
   return value;

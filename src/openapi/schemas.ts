@@ -1,6 +1,14 @@
 // Request and response shapes for the OpenAPI document, next to nothing else so the route table stays short.
 import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
 import { OperationDoc } from '../routing/declarations';
+import { INPUT_LIMITS } from './limits';
+
+const sessionId: JsonSchema = { type: 'string', maxLength: INPUT_LIMITS.idLength };
+const returnUrl: JsonSchema = {
+  type: 'string',
+  maxLength: INPUT_LIMITS.returnUrlLength,
+  description: 'Where the browser goes after the callback; origin must be in OAUTH_ALLOWED_RETURN_URLS',
+};
 import { reportInfo, reportRequest, reportRow } from './reports';
 
 const connectorSummary: JsonSchema = {
@@ -125,7 +133,7 @@ export const configurationDocs: Record<
       required: ['name', 'connector_type', 'config'],
       additionalProperties: false,
       properties: {
-        name: { type: 'string', maxLength: 200 },
+        name: { type: 'string', minLength: 1, maxLength: INPUT_LIMITS.nameLength },
         connector_type: { enum: [...CONNECTOR_TYPES] },
         config: { type: 'object', description: "Fields of the connector type's schema" },
       },
@@ -160,7 +168,7 @@ export const configurationDocs: Record<
       type: 'object',
       additionalProperties: false,
       properties: {
-        name: { type: 'string' },
+        name: { type: 'string', minLength: 1, maxLength: INPUT_LIMITS.nameLength },
         status: { enum: ['active', 'inactive'] },
         config: { type: 'object' },
       },
@@ -228,15 +236,17 @@ export const connectionDocs: Record<
         connector_type: { enum: [...CONNECTOR_TYPES] },
         config_id: {
           type: 'string',
+          maxLength: INPUT_LIMITS.idLength,
           description: 'A configuration of this tenant and platform; else CONNECTOR_<TYPE>_CLIENT_ID/_SECRET',
         },
-        name: { type: 'string' },
-        scopes: { type: 'array', items: { type: 'string' } },
-        return_url: {
-          type: 'string',
-          description:
-            'Where the browser goes after the callback; origin must be in OAUTH_ALLOWED_RETURN_URLS',
+        name: { type: 'string', minLength: 1, maxLength: INPUT_LIMITS.nameLength },
+        scopes: {
+          type: 'array',
+          minItems: 1,
+          maxItems: INPUT_LIMITS.scopeCount,
+          items: { type: 'string', maxLength: INPUT_LIMITS.scopeLength },
         },
+        return_url: returnUrl,
       },
     },
     response: authorizationStart,
@@ -259,7 +269,8 @@ export const connectionDocs: Record<
   get: { summary: 'One connection (never its tokens)', tag: 'oauth', response: connectionRecord },
   remove: { summary: 'Revoke at the platform where possible, delete tokens and record', tag: 'oauth' },
   refresh: {
-    summary: 'Renew the tokens now (Meta: long-lived token exchange)',
+    summary:
+      'Renew the tokens now (Meta: long-lived token exchange); 409 refresh_not_supported for a type whose tokens cannot be renewed (tiktok_ads)',
     tag: 'oauth',
     response: connectionRecord,
   },
@@ -275,7 +286,7 @@ export const connectionDocs: Record<
   reconnect: {
     summary: 'A fresh authorization URL for the same connection (same id and settings)',
     tag: 'oauth',
-    body: { type: 'object', properties: { return_url: { type: 'string' } } },
+    body: { type: 'object', properties: { return_url: returnUrl } },
     response: authorizationStart,
   },
   callback: {
@@ -311,7 +322,10 @@ export const operationDocs: Record<
     body: {
       type: 'object',
       required: ['account_id'],
-      properties: { account_id: { type: 'string' }, session_id: { type: 'string' } },
+      properties: {
+        account_id: { type: 'string', maxLength: INPUT_LIMITS.idLength },
+        session_id: sessionId,
+      },
     },
   },
   query: {
@@ -324,7 +338,7 @@ export const operationDocs: Record<
       properties: {
         query: { type: 'object', description: 'A native query of the connector type' },
         report: reportRequest,
-        session_id: { type: 'string' },
+        session_id: sessionId,
       },
       oneOf: [{ required: ['query'] }, { required: ['report'] }],
     },
@@ -359,9 +373,9 @@ export const operationDocs: Record<
       type: 'object',
       required: ['operation'],
       properties: {
-        operation: { type: 'string' },
+        operation: { type: 'string', maxLength: INPUT_LIMITS.idLength },
         params: { type: 'object' },
-        session_id: { type: 'string' },
+        session_id: sessionId,
       },
     },
   },
@@ -375,9 +389,9 @@ export const operationDocs: Record<
       required: ['type'],
       properties: {
         type: { enum: ['next_page', 'set_defaults', 'reset'] },
-        cursor: { type: 'string' },
+        cursor: { type: 'string', maxLength: INPUT_LIMITS.cursorLength },
         defaults: { type: 'object' },
-        session_id: { type: 'string' },
+        session_id: sessionId,
       },
     },
   },

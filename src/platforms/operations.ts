@@ -37,6 +37,8 @@ export interface CallOptions {
   token?: string;
   /** Safe to retry on 5xx and network errors even though it is not a GET. */
   idempotent?: boolean;
+  /** A reporting call: the longer budget (REPORT_TIMEOUT_SECONDS, 60 s), and never repeated after a timeout. */
+  report?: boolean;
 }
 
 export interface OperationCall {

@@ -1,5 +1,6 @@
 // Connector configurations: a tenant's app credentials for one platform. The record goes to Table Storage,
 // its secret fields to the secret store, in an order that never leaves a record without its secret.
+import { INPUT_LIMITS } from '../openapi/limits';
 import { randomUUID } from 'node:crypto';
 import { secretFieldsOf } from '../catalog/schema';
 import { ConnectorDefinition } from '../catalog/types';
@@ -46,8 +47,8 @@ export interface ConfigurationView {
 const refOf = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'config', id });
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {
-    throw badRequest('name must be a non-empty string of at most 200 characters.');
+  if (typeof name !== 'string' || name.trim().length === 0 || name.length > INPUT_LIMITS.nameLength) {
+    throw badRequest(`name must be a non-empty string of at most ${INPUT_LIMITS.nameLength} characters.`);
   }
   return name.trim();
 }

@@ -1,9 +1,11 @@
 // OAuth connections: create (authorization URL and server-side state), list, get, test, refresh, delete,
 // reconnect. The callback that completes a flow is in oauthCallback.ts.
+import { INPUT_LIMITS } from '../openapi/limits';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConnectorDefinition } from '../catalog/types';
 import { badRequest, notFound } from '../http/errors';
 import { authorizationUrl, newPkce, revokeGrant, usesPkce } from '../oauth/engine';
+import { RefreshNotSupportedError } from '../oauth/errors';
 import { fromBundle } from '../oauth/tokens';
 import { families } from '../platforms';
 import { identityOf } from '../platforms/identity';
@@ -34,7 +36,7 @@ import { freshToken } from './tokenLifecycle';
 export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'expired', 'revoked'] as const;
 /** An authorization must complete within this time (10 minutes unless OAUTH_STATE_TTL_SECONDS says). */
 const stateTtlMs = () => Number(settings().env.OAUTH_STATE_TTL_SECONDS ?? 600) * 1000;
-const SCOPE = /^[A-Za-z0-9_.:/+-]{1,200}$/;
+const SCOPE = new RegExp(`^[A-Za-z0-9_.:/+-]{1,${INPUT_LIMITS.scopeLength}}$`);
 
 export const stateKey = (state: string) => createHash('sha256').update(state).digest('hex');
 export const verifierRef = (tenantId: string, key: string) => ({
@@ -45,8 +47,8 @@ export const verifierRef = (tenantId: string, key: string) => ({
 
 function checkScopes(def: ConnectorDefinition, scopes: unknown): string[] {
   if (scopes === undefined) return def.oauth.scopes;
-  if (!Array.isArray(scopes) || scopes.length === 0 || scopes.length > 50) {
-    throw badRequest('scopes must be a non-empty array of at most 50 scope strings.');
+  if (!Array.isArray(scopes) || scopes.length === 0 || scopes.length > INPUT_LIMITS.scopeCount) {
+    throw badRequest(`scopes must be a non-empty array of at most ${INPUT_LIMITS.scopeCount} scope strings.`);
   }
   for (const s of scopes) {
     if (typeof s !== 'string' || !SCOPE.test(s))
@@ -57,9 +59,15 @@ function checkScopes(def: ConnectorDefinition, scopes: unknown): string[] {
 
 function checkReturnUrl(returnUrl: unknown): string | undefined {
   if (returnUrl === undefined || returnUrl === null) return undefined;
+  const limit = INPUT_LIMITS.returnUrlLength;
+  if (typeof returnUrl !== 'string') throw badRequest('return_url must be a string.');
+  // The state row keeps it; a long one must be refused before anything is written, not fail the write.
+  if (returnUrl.length > limit) {
+    throw badRequest(`return_url must be at most ${limit} characters.`, { code: 'return_url_too_long' });
+  }
   let url: URL;
   try {
-    url = new URL(String(returnUrl));
+    url = new URL(returnUrl);
   } catch {
     throw badRequest('return_url must be an absolute URL.');
   }
@@ -69,7 +77,13 @@ function checkReturnUrl(returnUrl: unknown): string | undefined {
       { code: 'return_url_not_allowed' },
     );
   }
-  return url.toString();
+  const normalized = url.toString();
+  if (normalized.length > limit) {
+    throw badRequest(`return_url must be at most ${limit} characters (once its characters are escaped).`, {
+      code: 'return_url_too_long',
+    });
+  }
+  return normalized;
 }
 
 /** Stores a one-time state for a connection and returns the authorization URL that carries it. */
@@ -123,13 +137,16 @@ export async function createConnection(tenantId: string, body: Record<string, un
   const unknownKeys = Object.keys(body).filter((k) => !allowed.includes(k));
   if (unknownKeys.length > 0) throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}.`);
   const def = definitionOf(body.connector_type);
-  if (body.config_id !== undefined && typeof body.config_id !== 'string')
-    throw badRequest('config_id must be a string.');
+  if (
+    body.config_id !== undefined &&
+    (typeof body.config_id !== 'string' || body.config_id.length > INPUT_LIMITS.idLength)
+  )
+    throw badRequest(`config_id must be a string of at most ${INPUT_LIMITS.idLength} characters.`);
   if (
     body.name !== undefined &&
-    (typeof body.name !== 'string' || !body.name.trim() || body.name.length > 200)
+    (typeof body.name !== 'string' || !body.name.trim() || body.name.length > INPUT_LIMITS.nameLength)
   ) {
-    throw badRequest('name must be a non-empty string of at most 200 characters.');
+    throw badRequest(`name must be a non-empty string of at most ${INPUT_LIMITS.nameLength} characters.`);
   }
   const scopes = checkScopes(def, body.scopes);
   const returnUrl = checkReturnUrl(body.return_url);
@@ -204,6 +221,9 @@ export async function listConnections(tenantId: string, request: ListRequest & {
 }
 
 export async function refreshConnection(tenantId: string, id: string) {
+  const { value } = await loadConnection(tenantId, id);
+  const def = definitionOf(value.connectorType);
+  if (def.oauth.refresh === 'none') throw new RefreshNotSupportedError(def.name);
   const { record } = await freshToken(tenantId, id, { force: true, anyStatus: true });
   return connectionView(record);
 }

@@ -19,6 +19,15 @@ const SHORT_RATE_LIMIT_S = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number) => BASE_DELAY_MS * 2 ** attempt * (0.5 + Math.random());
 
+/** Seconds a call may take: reports get longer than token, identity and account calls (PLATFORM_TIMEOUT_SECONDS). */
+function timeoutMs(report: boolean | undefined): number {
+  const env = process.env;
+  const seconds = Number(report ? env.REPORT_TIMEOUT_SECONDS : env.PLATFORM_TIMEOUT_SECONDS);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : report ? 60 : 15) * 1000;
+}
+
+const timedOut = (err: unknown) => err instanceof PlatformUnreachableError && err.reason === 'timeout';
+
 function transient(err: unknown): boolean {
   if (err instanceof PlatformUnreachableError) return true;
   return err instanceof PlatformApiError && err.failure.kind === 'platform' && err.platformStatus >= 500;
@@ -50,7 +59,10 @@ export async function operationCall(
       let renewed = false;
       for (let attempt = 0; ; attempt++) {
         try {
-          return await callApi(family.api, fresh.context, options.token ?? fresh.tokens.access_token, req);
+          return await callApi(family.api, fresh.context, options.token ?? fresh.tokens.access_token, {
+            timeoutMs: timeoutMs(options.report),
+            ...req,
+          });
         } catch (err) {
           if (err instanceof PlatformApiError && err.failure.kind === 'token_invalid' && !options.token) {
             // The user took the app's access away: a renewal cannot bring it back, so none is tried.
@@ -73,7 +85,8 @@ export async function operationCall(
             await sleep((limited.retryAfterSeconds ?? 1) * 1000);
             continue;
           }
-          if (idempotent && transient(err) && attempt < RETRIES) {
+          // A report that timed out is heavy for the platform too: asking again at once only doubles the load.
+          if (idempotent && transient(err) && attempt < RETRIES && !(options.report && timedOut(err))) {
             await sleep(backoff(attempt));
             continue;
           }

@@ -13,6 +13,12 @@ export interface TestIssuer {
   token(claims?: Record<string, unknown>): Promise<string>;
   /** Adds a signing key; the issuer then rotates between its keys. Resolves with the new kid. */
   addKey(): Promise<string>;
+  /** A token signed by the key `kid`, with the same default claims as `token()`. */
+  tokenSignedBy(kid: string, claims?: Record<string, unknown>): Promise<string>;
+  /** How GET /jwks answers from now on: normally, 500, or never. */
+  setJwks(mode: 'ok' | 'down' | 'stall'): Promise<void>;
+  /** How many times the key set was asked for so far. */
+  jwksRequests(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -25,26 +31,40 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     },
   );
   const lines = createInterface({ input: child.stdout });
-  const waiters: Array<(msg: Record<string, unknown>) => void> = [];
+  let started: ((msg: Record<string, unknown>) => void) | undefined;
+  const answers = new Map<number, (msg: Record<string, unknown>) => void>();
   lines.on('line', (line) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(JSON.parse(line) as Record<string, unknown>);
+    const msg = JSON.parse(line) as Record<string, unknown>;
+    if (typeof msg.id === 'number') answers.get(msg.id)?.(msg);
+    else started?.(msg);
   });
-  const next = () => new Promise<Record<string, unknown>>((resolve) => waiters.push(resolve));
-  const first = await next();
+  const first = await new Promise<Record<string, unknown>>((resolve) => (started = resolve));
   const url = String(first.url);
+  let lastId = 0;
+  /** Sends one command to the issuer process and resolves with its answer. */
+  const command = (cmd: string, args: Record<string, unknown> = {}) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const id = ++lastId;
+      answers.set(id, (msg) => {
+        answers.delete(id);
+        if (msg.error) reject(new Error(String(msg.error)));
+        else resolve(msg);
+      });
+      child.stdin.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
+    });
+  const defaultClaims = (claims: Record<string, unknown>) => ({
+    aud: TEST_AUDIENCE,
+    tid: TENANT_A,
+    oid: 'aaaaaaaa-0000-4000-8000-000000000001',
+    azp: 'test-client',
+    scp: 'Connectors.ReadWrite',
+    ...claims,
+  });
 
   return {
     url,
     async token(claims = {}) {
-      const payload = {
-        aud: TEST_AUDIENCE,
-        tid: TENANT_A,
-        oid: 'aaaaaaaa-0000-4000-8000-000000000001',
-        azp: 'test-client',
-        scp: 'Connectors.ReadWrite',
-        ...claims,
-      };
+      const payload = defaultClaims(claims);
       const res = await fetch(`${url}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -58,9 +78,16 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       return body.access_token;
     },
     async addKey() {
-      const reply = next();
-      child.stdin.write('add-key\n');
-      return String((await reply).added);
+      return String((await command('add-key')).kid);
+    },
+    async tokenSignedBy(kid, claims = {}) {
+      return String((await command('sign', { kid, claims: defaultClaims(claims) })).token);
+    },
+    async setJwks(mode) {
+      await command('jwks', { mode });
+    },
+    async jwksRequests() {
+      return Number((await command('stats')).jwksRequests);
     },
     close: () =>
       new Promise<void>((resolve) => {

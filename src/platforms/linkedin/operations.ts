@@ -156,7 +156,10 @@ async function adAnalytics(call: OperationCall, q: Record<string, unknown>): Pro
     `accounts=List(${encodeURIComponent(`urn:li:sponsoredAccount:${account}`)})`,
     `fields=${fields.join(',')}`,
   ].join('&');
-  const res = await call.api({ method: 'GET', url: `${api(call)}/rest/adAnalytics?${search}` });
+  const res = await call.api(
+    { method: 'GET', url: `${api(call)}/rest/adAnalytics?${search}` },
+    { report: true },
+  );
   return { rows: elementsOf(res.body).map(row) };
 }
 

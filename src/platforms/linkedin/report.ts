@@ -176,7 +176,10 @@ async function page(call: OperationCall, plan: ReportPlan, slice: ReportSlice): 
     `accounts=List(${encodeURIComponent(`urn:li:sponsoredAccount:${plan.account.id}`)})`,
     `fields=${analyticsFields(plan).join(',')}`,
   ].join('&');
-  const res = await call.api({ method: 'GET', url: `${api(call)}/rest/adAnalytics?${search}` });
+  const res = await call.api(
+    { method: 'GET', url: `${api(call)}/rest/adAnalytics?${search}` },
+    { report: true },
+  );
   const elements = field(res.body, 'elements');
   const list = Array.isArray(elements) ? (elements as Array<Record<string, unknown>>) : [];
   if (list.length >= LINKEDIN_ELEMENT_CAP) {

@@ -140,20 +140,23 @@ async function adInsights(
     });
   }
   const fields = (q.fields as string[] | undefined) ?? ['impressions', 'clicks', 'spend'];
-  const res = await call.api({
-    method: 'GET',
-    url: `${adsApi(call)}/${asAdAccount(account)}/insights`,
-    query: {
-      fields: fields.join(','),
-      level: q.level as string | undefined,
-      date_preset: q.date_preset as string | undefined,
-      time_range: q.time_range ? JSON.stringify(q.time_range) : undefined,
-      time_increment: q.time_increment !== undefined ? String(q.time_increment) : undefined,
-      breakdowns: (q.breakdowns as string[] | undefined)?.join(','),
-      limit: q.limit !== undefined ? String(q.limit) : undefined,
-      after: cursor,
+  const res = await call.api(
+    {
+      method: 'GET',
+      url: `${adsApi(call)}/${asAdAccount(account)}/insights`,
+      query: {
+        fields: fields.join(','),
+        level: q.level as string | undefined,
+        date_preset: q.date_preset as string | undefined,
+        time_range: q.time_range ? JSON.stringify(q.time_range) : undefined,
+        time_increment: q.time_increment !== undefined ? String(q.time_increment) : undefined,
+        breakdowns: (q.breakdowns as string[] | undefined)?.join(','),
+        limit: q.limit !== undefined ? String(q.limit) : undefined,
+        after: cursor,
+      },
     },
-  });
+    { report: true },
+  );
   const data = field(res.body, 'data');
   const rows = Array.isArray(data) ? data.map((r) => flattenRow(r as Record<string, unknown>)) : [];
   const next = field(res.body, 'paging', 'next') ? field(res.body, 'paging', 'cursors', 'after') : undefined;

@@ -308,7 +308,7 @@ async function page(
   const params = insightsParams(plan, slice);
   if (!cursor && runsAsJob(plan, slice)) return startJob(call, url, plan, params);
   try {
-    const res = await call.api({ method: 'GET', url, query: { ...params, after: cursor } });
+    const res = await call.api({ method: 'GET', url, query: { ...params, after: cursor } }, { report: true });
     return rowsPage(res.body, plan);
   } catch (err) {
     // Meta's "reduce the amount of data" (code 1): the same slice as a job instead.
