@@ -3,12 +3,12 @@
 // the fakes, with its own data under .data/sandbox and the local development issuer. Prints a guide to
 // click through a whole OAuth flow without any platform account. Ctrl-C or SIGTERM stops everything.
 //
-// Settings: PORT (the host, default 7071; 0 picks a free port), SANDBOX_FAKES_BASE_PORT (the first of five
+// Settings: PORT (the host, default 7071; 0 picks a free port), SANDBOX_FAKES_BASE_PORT (the first of six
 // consecutive fake ports, default 7101; 0 picks free ports), SANDBOX_DATA_DIR (default .data/sandbox).
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AllFakes, startAllFakes, XFake } from '../test/fakes';
+import { AllFakes, startAllFakes, TikTokAdsFake, XFake } from '../test/fakes';
 import { FakeConnectorType } from '../test/fakes/types';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -16,6 +16,8 @@ const DEFAULT_PORT = 7071;
 const DEFAULT_FAKES_BASE_PORT = 7101;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** Meta, Google, X, LinkedIn, TikTok, TikTok Ads: one loopback port each from SANDBOX_FAKES_BASE_PORT. */
+const FAKE_COUNT = 6;
 
 export interface SandboxApp {
   type: FakeConnectorType;
@@ -90,6 +92,12 @@ export const SANDBOX_APPS: readonly SandboxApp[] = [
     clientSecret: 'sandbox-tiktok-client-secret',
     config: { client_key: 'sandboxtiktok', client_secret: 'sandbox-tiktok-client-secret' },
   },
+  {
+    type: 'tiktok_ads',
+    clientId: '7000000000000000001',
+    clientSecret: 'sandbox-tiktok-ads-secret',
+    config: { app_id: '7000000000000000001', secret: 'sandbox-tiktok-ads-secret' },
+  },
 ];
 
 /** Settings the sandbox decides itself: inherited values would point the host elsewhere. */
@@ -150,6 +158,10 @@ function guide(all: AllFakes, hostUrl: string, dataDir: string): string {
   const typeWidth = Math.max(...SANDBOX_APPS.map((a) => a.type.length));
   const fakeLines = all.fakes.map((f) => `    ${f.types.join(', ').padEnd(28)} ${f.url}`);
   const appLines = SANDBOX_APPS.map((a) => `    ${a.type.padEnd(typeWidth)}  ${JSON.stringify(a.config)}`);
+  const tiktokAds = all.fakes.find((f): f is TikTokAdsFake => f instanceof TikTokAdsFake);
+  const advertiserLines = (tiktokAds?.advertisers ?? []).map(
+    (a) => `    ${a.advertiser_id}  ${a.currency}  ${a.timezone.padEnd(20)} ${a.campaigns.length} campaigns`,
+  );
   return [
     '',
     '=== Supertrack Connectors sandbox ===',
@@ -161,6 +173,8 @@ function guide(all: AllFakes, hostUrl: string, dataDir: string): string {
     '  Sandbox apps    set as CONNECTOR_<TYPE>_CLIENT_ID / _CLIENT_SECRET, so a connection needs no',
     '                  configuration; or create one with POST /api/v1/connectors/configs and this config:',
     ...appLines,
+    '  TikTok Ads      seeded advertisers (every consent grants them; reports hold their figures):',
+    ...advertiserLines,
     '  Walk-through',
     `    TOKEN=$(${token})`,
     `    API=${api}`,
@@ -194,10 +208,10 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.SANDBOX_DATA_DIR || join(ROOT, '.data', 'sandbox'));
 
   if (fakesBasePort) {
-    for (let p = fakesBasePort; p < fakesBasePort + 5; p++) {
+    for (let p = fakesBasePort; p < fakesBasePort + FAKE_COUNT; p++) {
       if (!(await portFree(p))) {
         throw new Error(
-          `Port ${p} (fakes use ${fakesBasePort}-${fakesBasePort + 4}) is in use: stop what holds it, or set ` +
+          `Port ${p} (fakes use ${fakesBasePort}-${fakesBasePort + FAKE_COUNT - 1}) is in use: stop what holds it, or set ` +
             'SANDBOX_FAKES_BASE_PORT to another first port (0 for any free ports).',
         );
       }

@@ -92,7 +92,10 @@ afterAll(() => {
 describe('npm run sandbox', () => {
   it('prints the API, the fakes and every sandbox app, whose config passes its schema', () => {
     expect(output).toContain(`API             ${hostUrl.replace('127.0.0.1', 'localhost')}/api`);
-    expect(output.match(/^ {4}[a-z_, ]+ +http:\/\/127\.0\.0\.1:\d+$/gm)).toHaveLength(5);
+    expect(output.match(/^ {4}[a-z_, ]+ +http:\/\/127\.0\.0\.1:\d+$/gm)).toHaveLength(6);
+    // The TikTok Ads fake's seeded advertisers, each in its currency and time zone.
+    expect(output).toMatch(/^ {4}7301000000000000001 {2}EUR {2}Europe\/Berlin +50 campaigns$/m);
+    expect(output).toMatch(/^ {4}7301000000000000002 {2}JPY {2}Asia\/Tokyo +12 campaigns$/m);
     expect(output).toMatch(/curl -s -X POST \$API\/v1\/connectors\/oauth /);
     const ajv = new Ajv2020({ allErrors: true, strict: true });
     for (const app of SANDBOX_APPS) {
@@ -147,7 +150,7 @@ describe('npm run sandbox', () => {
 
   it('SIGTERM stops the host and the fakes, exits 0 and leaves no process', async () => {
     const fakeUrls = [...output.matchAll(/^ {4}[a-z_, ]+ +(http:\/\/127\.0\.0\.1:\d+)$/gm)].map((m) => m[1]);
-    expect(fakeUrls).toHaveLength(5);
+    expect(fakeUrls).toHaveLength(6);
     expect(alive(hostPid)).toBe(true);
     const exited = new Promise<number | null>((resolveExit) =>
       child.once('exit', (code) => resolveExit(code)),

@@ -8,7 +8,8 @@ export type FakeConnectorType =
   | 'youtube'
   | 'twitter'
   | 'linkedin'
-  | 'tiktok';
+  | 'tiktok'
+  | 'tiktok_ads';
 
 export interface FakeApp {
   clientId: string;
