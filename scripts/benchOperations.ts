@@ -33,7 +33,7 @@ async function timed(work: () => Promise<Response>): Promise<number> {
   return performance.now() - started;
 }
 
-function startHost(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+export function startHost(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/host/main.js')], {
     env,

@@ -3,14 +3,14 @@
 // the fakes, with its own data under .data/sandbox and the local development issuer. Prints a guide to
 // click through a whole OAuth flow without any platform account. Ctrl-C or SIGTERM stops everything.
 //
-// Settings: PORT (the host, default 7071; 0 picks a free port), SANDBOX_FAKES_BASE_PORT (the first of five
+// Settings: PORT (the host, default 7071; 0 picks a free port), SANDBOX_FAKES_BASE_PORT (the first of six
 // consecutive fake ports, default 7101; 0 picks free ports), SANDBOX_DATA_DIR (default .data/sandbox, where
 // the host's data and the fakes' tokens and grants stay between runs).
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AllFakes, startAllFakes, XFake } from '../test/fakes';
+import { AllFakes, startAllFakes, TikTokAdsFake, XFake } from '../test/fakes';
 import { FakeConnectorType, PlatformFake } from '../test/fakes/types';
 import { SANDBOX_GUIDE } from './sandboxGuide';
 
@@ -21,6 +21,8 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** How often the fakes' tokens and grants are written to the data folder (and once more on stop). */
 const SAVE_EVERY_MS = 2_000;
+/** Meta, Google, X, LinkedIn, TikTok, TikTok Ads: one loopback port each from SANDBOX_FAKES_BASE_PORT. */
+const FAKE_COUNT = 6;
 
 export interface SandboxApp {
   type: FakeConnectorType;
@@ -94,6 +96,12 @@ export const SANDBOX_APPS: readonly SandboxApp[] = [
     clientId: 'sandboxtiktok',
     clientSecret: 'sandbox-tiktok-client-secret',
     config: { client_key: 'sandboxtiktok', client_secret: 'sandbox-tiktok-client-secret' },
+  },
+  {
+    type: 'tiktok_ads',
+    clientId: '7000000000000000001',
+    clientSecret: 'sandbox-tiktok-ads-secret',
+    config: { app_id: '7000000000000000001', secret: 'sandbox-tiktok-ads-secret' },
   },
 ];
 
@@ -198,7 +206,7 @@ function typeLines(typeWidth: number): string[] {
         : []),
       `    ${(entry.account_id ? '' : type).padEnd(typeWidth)}  query     ${JSON.stringify({ query: entry.query })}`,
       `    ${pad}  message   {"type":"next_page"}   ${entry.nextPage === 'rows' ? '→ the next rows' : '→ 409 no_next_page (this report comes in one answer)'}`,
-      `    ${pad}  execute   ${JSON.stringify(entry.execute)}`,
+      `    ${pad}  execute   ${'none' in entry.execute ? `none: ${entry.execute.none}` : JSON.stringify(entry.execute)}`,
     ];
   });
 }
@@ -212,6 +220,10 @@ function guide(all: AllFakes, hostUrl: string, dataDir: string, restored: boolea
   const fakeLines = all.fakes.map((f) => `    ${f.types.join(', ').padEnd(28)} ${f.url}`);
   const appLines = SANDBOX_APPS.map((a) => `    ${a.type.padEnd(typeWidth)}  ${JSON.stringify(a.config)}`);
   const json = "-H 'Content-Type: application/json'";
+  const tiktokAds = all.fakes.find((f): f is TikTokAdsFake => f instanceof TikTokAdsFake);
+  const advertiserLines = (tiktokAds?.advertisers ?? []).map(
+    (a) => `    ${a.advertiser_id}  ${a.currency}  ${a.timezone.padEnd(20)} ${a.campaigns.length} campaigns`,
+  );
   return [
     '',
     '=== Supertrack Connectors sandbox ===',
@@ -223,6 +235,8 @@ function guide(all: AllFakes, hostUrl: string, dataDir: string, restored: boolea
     '  Sandbox apps    set as CONNECTOR_<TYPE>_CLIENT_ID / _CLIENT_SECRET, so a connection needs no',
     '                  configuration; or create one with POST /api/v1/connectors/configs and this config:',
     ...appLines,
+    '  TikTok Ads      seeded advertisers (every consent grants them; reports hold their figures):',
+    ...advertiserLines,
     '  Walk-through',
     `    TOKEN=$(${token})`,
     `    API=${api}`,
@@ -261,10 +275,10 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.SANDBOX_DATA_DIR || join(ROOT, '.data', 'sandbox'));
 
   if (fakesBasePort) {
-    for (let p = fakesBasePort; p < fakesBasePort + 5; p++) {
+    for (let p = fakesBasePort; p < fakesBasePort + FAKE_COUNT; p++) {
       if (!(await portFree(p))) {
         throw new Error(
-          `Port ${p} (fakes use ${fakesBasePort}-${fakesBasePort + 4}) is in use: stop what holds it, or set ` +
+          `Port ${p} (fakes use ${fakesBasePort}-${fakesBasePort + FAKE_COUNT - 1}) is in use: stop what holds it, or set ` +
             'SANDBOX_FAKES_BASE_PORT to another first port (0 for any free ports).',
         );
       }

@@ -1,8 +1,9 @@
 // What the sandbox guide shows for each connector type: an account to pick, a query that returns rows, what
-// next_page does after it, and an execute, all with ids the fakes seed. test/sandbox.test.ts runs every one
+// next_page does after it, and an execute (or why the type has none), all with ids the fakes seed. test/sandbox.test.ts runs every one
 // of them against a real sandbox, so the guide cannot drift from what works.
 import { GOOGLE_SEED } from '../test/fakes/google';
 import { META_SEED } from '../test/fakes/meta';
+import { seedAdvertisers } from '../test/fakes/tiktokAdsSeed';
 import { FakeConnectorType } from '../test/fakes/types';
 
 export interface GuideEntry {
@@ -11,7 +12,8 @@ export interface GuideEntry {
   query: Record<string, unknown>;
   /** What next_page answers after that query. */
   nextPage: 'rows' | 'no_next_page';
-  execute: { operation: string; params: Record<string, unknown> };
+  /** An execute that works, or, for a type without execute operations, the 400 it answers instead. */
+  execute: { operation: string; params: Record<string, unknown> } | { none: string };
 }
 
 const AD_ACCOUNT = `act_${META_SEED.adAccounts[0].accountId}`;
@@ -22,6 +24,8 @@ const GOOGLE_CLIENT = GOOGLE_SEED.customers[1].id;
 const GOOGLE_CAMPAIGN = GOOGLE_SEED.campaigns.find((c) => c.customerId === GOOGLE_CLIENT)?.id ?? '';
 const TIKTOK_OPEN_ID = '-000aSandboxOpenId0000000000000001';
 const X_USER = '1700000000000000001';
+/** The EUR advertiser (Europe/Berlin, 50 campaigns): a week of daily campaign rows spans several pages. */
+const TIKTOK_ADVERTISER = seedAdvertisers()[0].advertiser_id;
 
 export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
   meta: {
@@ -115,5 +119,19 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
         privacy_level: 'SELF_ONLY',
       },
     },
+  },
+  tiktok_ads: {
+    account_id: TIKTOK_ADVERTISER,
+    query: {
+      data_level: 'AUCTION_CAMPAIGN',
+      dimensions: ['campaign_id', 'stat_time_day'],
+      metrics: ['campaign_name', 'spend', 'impressions', 'clicks'],
+      start_date: '2026-11-01',
+      end_date: '2026-11-07',
+      page_size: 50,
+    },
+    nextPage: 'rows',
+    // The type reads reports only: its execute answers 400 for any operation.
+    execute: { none: 'TikTok Ads has no execute operations (400)' },
   },
 };

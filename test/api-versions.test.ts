@@ -170,7 +170,17 @@ describe('against platforms that have retired the old versions', () => {
       ]),
     );
     expect(new Set(versions.map((v) => v.type))).toEqual(
-      new Set(['meta', 'google_ads', 'facebook', 'instagram', 'twitter', 'linkedin', 'youtube', 'tiktok']),
+      new Set([
+        'meta',
+        'google_ads',
+        'facebook',
+        'instagram',
+        'twitter',
+        'linkedin',
+        'youtube',
+        'tiktok',
+        'tiktok_ads',
+      ]),
     );
     // The status follows the versions' own states (it turns `degraded` as a sunset nears, whatever the date).
     const current = versions.every((v) => v.status === 'ok');

@@ -40,6 +40,7 @@ describe('catalog', () => {
       'linkedin',
       'youtube',
       'tiktok',
+      'tiktok_ads',
     ]);
     for (const c of body.data) {
       expect(c).toEqual(

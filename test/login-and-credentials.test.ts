@@ -11,6 +11,7 @@ import { RunningHost, startHost } from './support/localHost';
 
 const FLFB_APP = { app_id: '9191919191', app_secret: 'meta-flfb-secret-0123456789' };
 const LOGIN_CONFIG = '900000000000001';
+const CLASSIC_APP = { app_id: '9292929292', app_secret: 'meta-classic-secret-0123456789' };
 const ADS_APP = { client_id: 'liAdsApp', client_secret: 'linkedin-ads-secret-0123456789' };
 const CM_APP = { client_id: 'liCmOnly', client_secret: 'linkedin-cm-secret-0123456789' };
 const CM_SCOPES = ['rw_organization_admin', 'w_organization_social', 'r_organization_social'];
@@ -25,6 +26,7 @@ beforeAll(async () => {
   issuer = await startTestIssuer();
   meta = await MetaFake.start();
   meta.addApp({ clientId: FLFB_APP.app_id, clientSecret: FLFB_APP.app_secret });
+  meta.addApp({ clientId: CLASSIC_APP.app_id, clientSecret: CLASSIC_APP.app_secret });
   meta.addLoginConfiguration(FLFB_APP.app_id, LOGIN_CONFIG, [
     'ads_read',
     'pages_show_list',
@@ -46,6 +48,28 @@ afterAll(async () => {
   await meta?.close();
   await linkedin?.close();
   await issuer?.close();
+});
+
+it('Meta: the app secret travels in POST bodies only, never in a URL (code exchange, long-lived exchange, verify)', async () => {
+  const before = meta.stats.codeExchanges;
+  const cfg = await api('POST', '/v1/connectors/configs', {
+    body: { name: 'Meta secret in body', connector_type: 'meta', config: CLASSIC_APP },
+  });
+  expect(cfg.status).toBe(201);
+  const verified = await api('POST', `/v1/connectors/configs/${cfg.body.data.id}/verify`);
+  expect(verified.body.data.status).toBe('active');
+  const created = await api('POST', '/v1/connectors/oauth', {
+    body: { connector_type: 'meta', config_id: cfg.body.data.id, scopes: ['ads_read'] },
+  });
+  const flow = await followAuthorization(created.body.data.authorization_url);
+  expect(flow.callbackStatus).toBeLessThan(400);
+  expect((await api('GET', `/v1/connectors/oauth/${created.body.data.id}`)).body.data.status).toBe('active');
+  // The exchanges happened, through the token endpoint as POSTs, and no request put the secret in its URL.
+  expect(meta.stats.codeExchanges).toBeGreaterThan(before);
+  expect(
+    meta.stats.requests.filter((r) => /oauth\/access_token/.test(r.path)).map((r) => r.method),
+  ).not.toContain('GET');
+  expect(meta.stats.secretsInUrl).toBe(0);
 });
 
 const kinds = (accounts: Array<{ kind: string }>) => [...new Set(accounts.map((a) => a.kind))];

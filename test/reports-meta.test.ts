@@ -271,6 +271,40 @@ describe('asynchronous jobs and paging', () => {
     }
   });
 
+  it('pages a job’s result by report.limit without starting the job again', async () => {
+    const since = addDays(today(), -40);
+    const until = addDays(today(), -11);
+    const started = meta.jobStats.started;
+    const rows: Row[] = [];
+    let res = await report({
+      account_id: USD,
+      metrics: ['impressions'],
+      dimensions: ['date', 'ad'],
+      date_range: { start: since, end: until },
+      limit: 100,
+    });
+    const session = res.body.metadata.session_id;
+    for (let i = 0; i < 50; i++) {
+      expect(res.status).toBe(200);
+      expect(res.body.data.rows.length).toBeLessThanOrEqual(100);
+      rows.push(...res.body.data.rows);
+      if (!res.body.data.next_cursor) break;
+      res = await api('POST', `/v1/connectors/operations/${id}/message`, {
+        body: { type: 'next_page' },
+        headers: { 'x-session-id': session },
+      });
+    }
+    expect(meta.jobStats.started - started).toBe(1);
+    const expected = meta.expectedInsights(USD, {
+      fields: 'ad_id,impressions',
+      level: 'ad',
+      time_range: JSON.stringify({ since, until }),
+      time_increment: '1',
+    });
+    expect(rows).toHaveLength(expected.length);
+    expect(new Set(rows.map((r) => `${String(r.date)}|${String(r.ad_id)}`)).size).toBe(expected.length);
+  });
+
   it('answers 400 for a metric no type knows and for a date range backwards', async () => {
     const unknown = await report({ metrics: ['likes'], date_preset: 'last_7d', account_id: USD });
     expect(unknown.status).toBe(400);

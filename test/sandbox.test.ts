@@ -117,7 +117,10 @@ afterAll(async () => {
 describe('npm run sandbox', () => {
   it('prints the API, the fakes and every sandbox app, whose config passes its schema', () => {
     expect(output).toContain(`API             ${hostUrl.replace('127.0.0.1', 'localhost')}/api`);
-    expect(output.match(/^ {4}[a-z_, ]+ +http:\/\/127\.0\.0\.1:\d+$/gm)).toHaveLength(5);
+    expect(output.match(/^ {4}[a-z_, ]+ +http:\/\/127\.0\.0\.1:\d+$/gm)).toHaveLength(6);
+    // The TikTok Ads fake's seeded advertisers, each in its currency and time zone.
+    expect(output).toMatch(/^ {4}7301000000000000001 {2}EUR {2}Europe\/Berlin +50 campaigns$/m);
+    expect(output).toMatch(/^ {4}7301000000000000002 {2}JPY {2}Asia\/Tokyo +12 campaigns$/m);
     expect(output).toMatch(/curl -s -X POST \$API\/v1\/connectors\/oauth /);
     const ajv = new Ajv2020({ allErrors: true, strict: true });
     for (const app of SANDBOX_APPS) {
@@ -208,11 +211,23 @@ describe('npm run sandbox', () => {
         expect(next.status).toBe(409);
         expect(next.body.code).toBe('no_next_page');
       }
-      const executed = await api('POST', ops('execute'), { body: guide.execute, headers: session });
-      expect({ status: executed.status, error: executed.body.error }).toEqual({
-        status: 200,
-        error: undefined,
-      });
+      if ('none' in guide.execute) {
+        // A type without execute operations says so with a 400, as the guide tells.
+        const refused = await api('POST', ops('execute'), {
+          body: { operation: 'anything', params: {} },
+          headers: session,
+        });
+        expect({ status: refused.status, error: refused.body.error }).toEqual({
+          status: 400,
+          error: expect.stringMatching(/no execute operations/),
+        });
+      } else {
+        const executed = await api('POST', ops('execute'), { body: guide.execute, headers: session });
+        expect({ status: executed.status, error: executed.body.error }).toEqual({
+          status: 200,
+          error: undefined,
+        });
+      }
     },
   );
 
@@ -220,7 +235,9 @@ describe('npm run sandbox', () => {
     for (const app of SANDBOX_APPS) {
       const guide = SANDBOX_GUIDE[app.type];
       expect(output).toContain(JSON.stringify({ query: guide.query }));
-      expect(output).toContain(JSON.stringify(guide.execute));
+      expect(output).toContain(
+        'none' in guide.execute ? `none: ${guide.execute.none}` : JSON.stringify(guide.execute),
+      );
     }
   });
 
@@ -250,7 +267,7 @@ describe('npm run sandbox', () => {
 
   it('SIGTERM to npm stops the host and the fakes, exits 0 and leaves no process', async () => {
     const fakeUrls = [...output.matchAll(/^ {4}[a-z_, ]+ +(http:\/\/127\.0\.0\.1:\d+)$/gm)].map((m) => m[1]);
-    expect(fakeUrls).toHaveLength(5);
+    expect(fakeUrls).toHaveLength(6);
     expect(alive(hostPid)).toBe(true);
     expect(await stopSandbox()).toBe(0);
     expect(alive(hostPid)).toBe(false);
@@ -268,9 +285,14 @@ describe('npm run sandbox', () => {
         status: 200,
         ok: true,
       });
-      // A renewal needs the refresh token the fake issued before the restart.
+      // A renewal needs the refresh token the fake issued before the restart (TikTok Ads tokens have none).
       const refreshed = await api('POST', `/v1/connectors/oauth/${id}/refresh`);
-      expect({ type, status: refreshed.status }).toEqual({ type, status: 200 });
+      const renewable = findDefinition(type)?.oauth.refresh !== 'none';
+      expect({ type, status: refreshed.status, code: refreshed.body.code }).toEqual(
+        renewable
+          ? { type, status: 200, code: undefined }
+          : { type, status: 409, code: 'refresh_not_supported' },
+      );
     }
     expect(await stopSandbox()).toBe(0);
   }, 150000);

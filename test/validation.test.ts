@@ -31,6 +31,7 @@ describe('catalog definitions', () => {
       linkedin: ['access_token', 'client_secret', 'refresh_token'],
       youtube: ['access_token', 'api_key', 'client_secret', 'refresh_token'],
       tiktok: ['access_token', 'client_secret', 'refresh_token'],
+      tiktok_ads: ['secret'],
     });
   });
 });

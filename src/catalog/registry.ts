@@ -3,6 +3,7 @@ import { googleDefinitions } from '../platforms/google/definition';
 import { linkedinDefinitions } from '../platforms/linkedin/definition';
 import { metaDefinitions } from '../platforms/meta/definition';
 import { tiktokDefinitions } from '../platforms/tiktok/definition';
+import { tiktokAdsDefinitions } from '../platforms/tiktokAds/definition';
 import { xDefinitions } from '../platforms/x/definition';
 import { settings } from '../settings';
 import { resolveApiVersions } from './apiVersions';
@@ -14,6 +15,7 @@ const DEFINITIONS: readonly ConnectorDefinition[] = [
   ...xDefinitions,
   ...linkedinDefinitions,
   ...tiktokDefinitions,
+  ...tiktokAdsDefinitions,
 ].sort((a, b) => CONNECTOR_TYPES.indexOf(a.type) - CONNECTOR_TYPES.indexOf(b.type));
 
 /** The setting that overrides an endpoint: CONNECTOR_GOOGLE_ADS_API_URL, CONNECTOR_TWITTER_APP_TOKEN_URL… */

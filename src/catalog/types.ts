@@ -10,12 +10,14 @@ export const CONNECTOR_TYPES = [
   'linkedin',
   'youtube',
   'tiktok',
+  'tiktok_ads',
 ] as const;
 
 export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
 
-export type PlatformFamily = 'meta' | 'google' | 'x' | 'linkedin' | 'tiktok';
+export type PlatformFamily = 'meta' | 'google' | 'x' | 'linkedin' | 'tiktok' | 'tiktok_ads';
 
+/** `report`: the unified report query (canonical metrics and dimensions) on top of the native `query`. */
 export type Capability = 'oauth' | 'verify' | 'metadata' | 'query' | 'execute' | 'message' | 'report';
 
 export interface JsonSchema {
@@ -38,24 +40,56 @@ export interface OAuthDialect {
   /** 'required': always S256; 'supported': S256 sent; 'none': not sent. */
   pkce: 'required' | 'supported' | 'none';
   /** How the token request authenticates the client. */
-  clientAuth: 'body' | 'basic' | 'query';
-  /** The name of the client id parameter (TikTok says client_key). */
+  clientAuth: 'body' | 'basic';
+  /** The name of the client id parameter (TikTok says client_key, TikTok for Business app_id). */
   clientIdParam: string;
+  /** The name of the client secret parameter where it is not client_secret (TikTok for Business: secret). */
+  clientSecretParam?: string;
   /** Extra authorize parameters the platform needs (Google: access_type=offline, prompt=consent). */
   authorizeParams?: Record<string, string>;
+  /**
+   * 'oauth2' (the default): the authorize URL carries response_type and scope. 'portal': only the client id,
+   * state and redirect URI (TikTok for Business: the scopes are the app's, chosen in its settings).
+   */
+  authorizeStyle?: 'oauth2' | 'portal';
+  /**
+   * The token endpoint's dialect where it is not RFC 6749 (a form grant answered with the token fields at the
+   * top level): TikTok for Business takes a JSON body {app_id, secret, auth_code} and answers inside its
+   * envelope {code, message, request_id, data}, code 0 meaning success.
+   */
+  tokenEndpoint?: {
+    body: 'json';
+    /** The authorization code's parameter name (auth_code). */
+    codeParam: string;
+    /** The envelope field holding the token fields (data) and the one holding the outcome (code). */
+    dataField: string;
+    codeField: string;
+    /** Outcome codes meaning the app credentials were refused; any other non-zero code is a failed exchange. */
+    clientRejectedCodes: number[];
+  };
   /**
    * How the revocation endpoint (endpoints.revoke) takes a token: which one (the refresh token revokes the whole
    * grant where there is one), how the client authenticates, whether a token_type_hint goes along.
    * Absent: the family revokes in its own way, or not at all.
    */
-  revocation?: { token: 'refresh' | 'access'; clientAuth: 'none' | 'body' | 'basic'; typeHint?: boolean };
+  revocation?: {
+    token: 'refresh' | 'access';
+    /** 'json': client id, secret and token in a JSON body, the token as `tokenParam` (TikTok for Business). */
+    clientAuth: 'none' | 'body' | 'basic' | 'json';
+    typeHint?: boolean;
+    /** The token's parameter name where it is not `token` (TikTok for Business: access_token). */
+    tokenParam?: string;
+  };
   /**
    * A configuration field that, when set, replaces the scopes on the authorize URL with a stored login
    * configuration (Facebook Login for Business: `login_config_id` sent as `config_id`, which sets the permissions).
    */
   loginConfiguration?: { field: string; param: string };
-  /** 'rotating': each refresh returns a new refresh token; 'static': it stays; 'exchange': Meta's long-lived token exchange. */
-  refresh: 'rotating' | 'static' | 'exchange';
+  /**
+   * 'rotating': each refresh returns a new refresh token; 'static': it stays; 'exchange': Meta's long-lived token
+   * exchange; 'none': the token cannot be renewed at all (TikTok for Business' long-term token), only re-granted.
+   */
+  refresh: 'rotating' | 'static' | 'exchange' | 'none';
   /** Days after which the platform expires a refresh token that is not used (Google: six months). */
   refreshTokenIdleDays?: number;
 }

@@ -3,7 +3,8 @@ import { jsonBody, jsonObject } from '../http/body';
 import { principalOf, RequestContext } from '../http/context';
 import { success } from '../http/envelope';
 import { listQuery, pageResponse } from '../http/listQuery';
-import { badRequest } from '../http/errors';
+import { badRequest, conflict } from '../http/errors';
+import { RefreshNotSupportedError } from '../oauth/errors';
 import {
   createConnection,
   deleteConnection,
@@ -40,7 +41,17 @@ export async function deleteOAuthConnection(ctx: RequestContext) {
 }
 
 export async function refreshOAuthConnection(ctx: RequestContext) {
-  return success(ctx.requestId, await refreshConnection(principalOf(ctx).tenantId, ctx.params.connection_id));
+  try {
+    return success(
+      ctx.requestId,
+      await refreshConnection(principalOf(ctx).tenantId, ctx.params.connection_id),
+    );
+  } catch (err) {
+    // Not a state to wait out: this connection type has no refresh at all.
+    if (err instanceof RefreshNotSupportedError)
+      throw conflict(err.message, { code: 'refresh_not_supported' });
+    throw err;
+  }
 }
 
 export async function testOAuthConnection(ctx: RequestContext) {

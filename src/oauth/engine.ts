@@ -46,16 +46,20 @@ export function authorizationUrl(
   },
 ): string {
   const url = new URL(def.endpoints.authorize);
+  // A portal-style page (TikTok for Business) takes no response_type or scope: the app's settings decide.
+  const oauth2 = (def.oauth.authorizeStyle ?? 'oauth2') === 'oauth2';
   const login = def.oauth.loginConfiguration;
   const loginConfig = login ? options.config?.[login.field] : undefined;
   const params: Record<string, string> = {
     [def.oauth.clientIdParam]: app.clientId,
     redirect_uri: options.redirectUri,
-    response_type: 'code',
+    ...(oauth2 ? { response_type: 'code' } : {}),
     // A login configuration carries the permissions; the platform takes it instead of a scope list.
     ...(login && loginConfig
       ? { [login.param]: loginConfig }
-      : { scope: options.scopes.join(def.oauth.scopeSeparator) }),
+      : oauth2
+        ? { scope: options.scopes.join(def.oauth.scopeSeparator) }
+        : {}),
     state: options.state,
     ...def.oauth.authorizeParams,
   };
@@ -67,7 +71,7 @@ export function authorizationUrl(
   return url.toString();
 }
 
-type ClientAuth = OAuthDialect['clientAuth'] | 'none';
+type ClientAuth = OAuthDialect['clientAuth'] | 'none' | 'json';
 
 /** A request to one of the platform's OAuth endpoints, with the client authenticated the platform's way. */
 function clientRequest(
@@ -78,12 +82,13 @@ function clientRequest(
   params: Record<string, string>,
 ): PlatformRequest {
   const id = { [def.oauth.clientIdParam]: app.clientId };
+  const secretParam = def.oauth.clientSecretParam ?? 'client_secret';
   switch (clientAuth) {
     case 'none':
       return { method: 'POST', url, form: params };
-    case 'query':
-      // Meta: a GET with everything, client secret included, in the query string.
-      return { method: 'GET', url, query: { ...id, client_secret: app.clientSecret, ...params } };
+    case 'json':
+      // TikTok for Business: everything, the secret included, in a JSON body.
+      return { method: 'POST', url, json: { ...id, [secretParam]: app.clientSecret, ...params } };
     case 'basic': {
       const basic = Buffer.from(
         `${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`,
@@ -96,12 +101,18 @@ function clientRequest(
       };
     }
     default:
-      return { method: 'POST', url, form: { ...id, client_secret: app.clientSecret, ...params } };
+      return { method: 'POST', url, form: { ...id, [secretParam]: app.clientSecret, ...params } };
   }
 }
 
 const tokenRequest = (def: ConnectorDefinition, app: AppCredentials, grant: Record<string, string>) =>
-  clientRequest(def, app, def.oauth.clientAuth, def.endpoints.token, grant);
+  clientRequest(
+    def,
+    app,
+    def.oauth.tokenEndpoint?.body === 'json' ? 'json' : def.oauth.clientAuth,
+    def.endpoints.token,
+    grant,
+  );
 
 /** Meta's subcode for "the user has not authorized the application": they removed it. */
 export const META_APP_REMOVED = 458;
@@ -120,8 +131,26 @@ function describeError(def: ConnectorDefinition, res: PlatformResponse): string 
   return redact(`${def.name} token endpoint: ${detail}`);
 }
 
+/** A refusal inside an envelope (TikTok for Business: HTTP 200 with a non-zero code); undefined on success. */
+function envelopeRefusal(def: ConnectorDefinition, res: PlatformResponse): Error | undefined {
+  const how = def.oauth.tokenEndpoint;
+  if (!how) return undefined;
+  const code = field(res.body, how.codeField);
+  const data = field(res.body, how.dataField);
+  if (res.status === 200 && code === 0 && typeof field(data, 'access_token') === 'string') return undefined;
+  const detail = field(res.body, 'message');
+  const message = redact(
+    `${def.name} token endpoint: ${typeof detail === 'string' && detail ? detail : `HTTP ${res.status}`}` +
+      (typeof code === 'number' ? ` (code ${code})` : ''),
+  );
+  if (typeof code === 'number' && how.clientRejectedCodes.includes(code))
+    return new ClientRejectedError(message);
+  return new TokenEndpointError(message, res.status);
+}
+
 /** Classifies a token endpoint's refusal; undefined when the answer is a success. */
 function refusal(def: ConnectorDefinition, res: PlatformResponse): Error | undefined {
+  if (def.oauth.tokenEndpoint) return envelopeRefusal(def, res);
   const oauthError = field(res.body, 'error');
   const metaCode = field(res.body, 'error', 'code');
   const success =
@@ -151,8 +180,9 @@ function isoIn(seconds: unknown, now: number): string | undefined {
     : undefined;
 }
 
-function parseTokens(res: PlatformResponse, previous?: TokenSet): TokenSet {
-  const body = res.body as Record<string, unknown>;
+function parseTokens(def: ConnectorDefinition, res: PlatformResponse, previous?: TokenSet): TokenSet {
+  const envelope = def.oauth.tokenEndpoint;
+  const body = (envelope ? field(res.body, envelope.dataField) : res.body) as Record<string, unknown>;
   const now = Date.now();
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
   const scope = Array.isArray(body.scope) ? body.scope.join(',') : str(body.scope);
@@ -185,7 +215,7 @@ async function callTokenEndpoint(
   }
   const refused = refusal(def, res);
   if (refused) throw refused;
-  return parseTokens(res, previous);
+  return parseTokens(def, res, previous);
 }
 
 export function exchangeCode(
@@ -193,15 +223,17 @@ export function exchangeCode(
   app: AppCredentials,
   options: { code: string; redirectUri: string; codeVerifier?: string },
 ): Promise<TokenSet> {
-  return callTokenEndpoint(
-    def,
-    tokenRequest(def, app, {
-      grant_type: 'authorization_code',
-      code: options.code,
-      redirect_uri: options.redirectUri,
-      ...(options.codeVerifier && usesPkce(def) ? { code_verifier: options.codeVerifier } : {}),
-    }),
-  );
+  const envelope = def.oauth.tokenEndpoint;
+  // TikTok for Business takes the code alone: no grant_type, no redirect_uri.
+  const grant: Record<string, string> = envelope
+    ? { [envelope.codeParam]: options.code }
+    : {
+        grant_type: 'authorization_code',
+        code: options.code,
+        redirect_uri: options.redirectUri,
+        ...(options.codeVerifier && usesPkce(def) ? { code_verifier: options.codeVerifier } : {}),
+      };
+  return callTokenEndpoint(def, tokenRequest(def, app, grant));
 }
 
 /** Renews the tokens: a refresh-token grant, or Meta's long-lived token exchange. */
@@ -210,6 +242,14 @@ export function renewTokens(
   app: AppCredentials,
   tokens: TokenSet,
 ): Promise<TokenSet> {
+  if (def.oauth.refresh === 'none') {
+    // Reached only when the platform refused the token: nothing renews it, the user grants access again.
+    return Promise.reject(
+      new GrantRevokedError(
+        `${def.name} tokens cannot be renewed; reconnect the account to grant access again.`,
+      ),
+    );
+  }
   if (def.oauth.refresh === 'exchange') {
     return callTokenEndpoint(
       def,
@@ -243,14 +283,16 @@ export async function revokeGrant(
   if (!how || !url) return false;
   const useRefresh = how.token === 'refresh' && tokens.refresh_token !== undefined;
   const params: Record<string, string> = {
-    token: useRefresh ? (tokens.refresh_token as string) : tokens.access_token,
+    [how.tokenParam ?? 'token']: useRefresh ? (tokens.refresh_token as string) : tokens.access_token,
   };
   if (how.typeHint) params.token_type_hint = useRefresh ? 'refresh_token' : 'access_token';
   const res = await platformRequest({
     timeoutMs: 10_000,
     ...clientRequest(def, app, how.clientAuth, url, params),
   });
-  if (res.status >= 400 || typeof field(res.body, 'error') === 'string') {
+  const envelope = def.oauth.tokenEndpoint;
+  const envelopeFailed = envelope !== undefined && field(res.body, envelope.codeField) !== 0;
+  if (res.status >= 400 || typeof field(res.body, 'error') === 'string' || envelopeFailed) {
     throw new TokenEndpointError(`${def.name} refused the revocation (HTTP ${res.status}).`, res.status);
   }
   return true;

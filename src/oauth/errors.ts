@@ -20,6 +20,16 @@ export class ClientRejectedError extends Error {
   }
 }
 
+/** The platform has no way to renew this connection's token (TikTok for Business' long-term token). */
+export class RefreshNotSupportedError extends Error {
+  constructor(readonly platform: string) {
+    super(
+      `${platform} tokens do not expire and cannot be refreshed; reconnect the account to grant access again.`,
+    );
+    this.name = 'RefreshNotSupportedError';
+  }
+}
+
 /** Anything else: the platform failed or was unreachable; try again later. */
 export class TokenEndpointError extends Error {
   constructor(

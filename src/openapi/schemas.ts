@@ -269,7 +269,8 @@ export const connectionDocs: Record<
   get: { summary: 'One connection (never its tokens)', tag: 'oauth', response: connectionRecord },
   remove: { summary: 'Revoke at the platform where possible, delete tokens and record', tag: 'oauth' },
   refresh: {
-    summary: 'Renew the tokens now (Meta: long-lived token exchange)',
+    summary:
+      'Renew the tokens now (Meta: long-lived token exchange); 409 refresh_not_supported for a type whose tokens cannot be renewed (tiktok_ads)',
     tag: 'oauth',
     response: connectionRecord,
   },

@@ -23,6 +23,8 @@ export interface ApiFailure {
   retryAfterSeconds?: number;
   /** With token_invalid: the user took the app's access away at the platform. */
   revokedByUser?: boolean;
+  /** With bad_request: the query asks for more than one answer can hold; a smaller one (split by date) works. */
+  queryTooLarge?: boolean;
   /** The platform's own name for the problem (NOT_ADS_USER…), shown to the caller as details.reason. */
   reason?: string;
 }

@@ -5,6 +5,7 @@ import { googleFamily } from './google';
 import { linkedinFamily } from './linkedin';
 import { metaFamily } from './meta';
 import { tiktokFamily } from './tiktok';
+import { tiktokAdsFamily } from './tiktokAds';
 import { xFamily } from './x';
 
 export const families: Record<PlatformFamily, PlatformFamilyModule> = {
@@ -13,4 +14,5 @@ export const families: Record<PlatformFamily, PlatformFamilyModule> = {
   x: xFamily,
   linkedin: linkedinFamily,
   tiktok: tiktokFamily,
+  tiktok_ads: tiktokAdsFamily,
 };

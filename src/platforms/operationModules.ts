@@ -5,6 +5,7 @@ import { linkedinOperations } from './linkedin/operations';
 import { metaOperations } from './meta/operations';
 import { FamilyOperations } from './operations';
 import { tiktokOperations } from './tiktok/operations';
+import { tiktokAdsOperations } from './tiktokAds/operations';
 import { xOperations } from './x/operations';
 
 export const familyOperations: Record<PlatformFamily, FamilyOperations> = {
@@ -13,4 +14,5 @@ export const familyOperations: Record<PlatformFamily, FamilyOperations> = {
   x: xOperations,
   linkedin: linkedinOperations,
   tiktok: tiktokOperations,
+  tiktok_ads: tiktokAdsOperations,
 };

@@ -23,7 +23,13 @@ function fromSettings(def: ConnectorDefinition): ResolvedApp | undefined {
   const clientId = env[`${prefix}CLIENT_ID`] ?? config[def.appCredentialFields.clientId];
   const clientSecret = env[`${prefix}CLIENT_SECRET`] ?? config[def.appCredentialFields.clientSecret];
   if (!clientId || !clientSecret) return undefined;
-  return { app: { clientId, clientSecret }, config };
+  // The app's credentials under the type's own field names too: some API calls name the app (TikTok for
+  // Business' advertiser list takes app_id and secret).
+  const { clientId: idField, clientSecret: secretField } = def.appCredentialFields;
+  return {
+    app: { clientId, clientSecret },
+    config: { ...config, [idField]: clientId, [secretField]: clientSecret },
+  };
 }
 
 export async function resolveApp(

@@ -5,6 +5,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConnectorDefinition } from '../catalog/types';
 import { badRequest, notFound } from '../http/errors';
 import { authorizationUrl, newPkce, revokeGrant, usesPkce } from '../oauth/engine';
+import { RefreshNotSupportedError } from '../oauth/errors';
 import { fromBundle } from '../oauth/tokens';
 import { families } from '../platforms';
 import { identityOf } from '../platforms/identity';
@@ -220,6 +221,9 @@ export async function listConnections(tenantId: string, request: ListRequest & {
 }
 
 export async function refreshConnection(tenantId: string, id: string) {
+  const { value } = await loadConnection(tenantId, id);
+  const def = definitionOf(value.connectorType);
+  if (def.oauth.refresh === 'none') throw new RefreshNotSupportedError(def.name);
   const { record } = await freshToken(tenantId, id, { force: true, anyStatus: true });
   return connectionView(record);
 }

@@ -20,7 +20,9 @@ export function platformFailure(err: PlatformApiError | PlatformUnreachableError
       });
     }
     case 'bad_request':
-      return new ApiError(400, failure.message, { code: 'platform_rejected_request' });
+      return new ApiError(400, failure.message, {
+        code: failure.queryTooLarge ? 'platform_query_too_large' : 'platform_rejected_request',
+      });
     case 'not_found':
       return new ApiError(404, failure.message, { code: 'platform_not_found' });
     case 'forbidden':

@@ -303,6 +303,7 @@ export async function reportPage(
       // report.limit is smaller than the platform's page: the rest of this page comes next time.
       rows.push(...fresh.slice(0, room));
       cursor.o = offset + room;
+      if (page.here) cursor.c = page.here;
       break;
     }
     rows.push(...fresh);

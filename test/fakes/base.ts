@@ -86,6 +86,7 @@ export abstract class PlatformFakeBase implements PlatformFake {
   protected async listen(port?: number): Promise<this> {
     this.server = await startFakeServer(async (req) => {
       this.stats.requests.push({ method: req.method, path: req.path });
+      if (req.url.searchParams.has('client_secret')) this.stats.secretsInUrl += 1;
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       return this.route(req);
     }, port);

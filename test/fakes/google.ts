@@ -340,6 +340,8 @@ export interface GoogleFakeOptions {
   adsVersion?: string;
   /** Rows per googleAds:search page; Google's is a fixed 10000, the fake's 10 so tests page. */
   adsPageSize?: number;
+  /** Replaces a customer's seeded campaigns with this many (the reports benchmark's 50). */
+  campaignsOf?: { customerId: string; count: number };
   /**
    * Developer tokens the fake accepts. Google sunset developer tokens on 2026-09-09 and ignores the
    * header since; give tokens here to emulate the earlier behaviour (header required and checked).
@@ -397,7 +399,14 @@ export class GoogleFake extends TokenPairFakeBase<string> {
     this.youtubeQuota = options.youtubeDailyQuota ?? DEFAULT_YOUTUBE_DAILY_QUOTA;
     this.hasChannel = options.youtubeChannel ?? true;
     this.codes = new CodeBook(CODE_TTL_SECONDS, this.clock);
-    this.campaigns = GOOGLE_SEED.campaigns.map((c) => ({
+    const many = options.campaignsOf;
+    const seeded = many
+      ? [
+          ...GOOGLE_SEED.campaigns.filter((c) => c.customerId !== many.customerId),
+          ...seedCampaigns(many.customerId, many.count, 40_000_000_001),
+        ]
+      : GOOGLE_SEED.campaigns;
+    this.campaigns = seeded.map((c) => ({
       ...c,
       adGroups: c.adGroups.map((g) => ({ ...g })),
     }));

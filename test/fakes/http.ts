@@ -141,7 +141,15 @@ export function nowSeconds(): number {
 export type Clock = () => number;
 
 export function emptyStats(): FakeStats {
-  return { authorizations: 0, codeExchanges: 0, refreshes: 0, revocations: 0, apiCalls: 0, requests: [] };
+  return {
+    authorizations: 0,
+    codeExchanges: 0,
+    refreshes: 0,
+    revocations: 0,
+    apiCalls: 0,
+    requests: [],
+    secretsInUrl: 0,
+  };
 }
 
 /** Narrows parsed JSON to a plain object. */

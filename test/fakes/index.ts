@@ -4,16 +4,17 @@ import { GoogleFake } from './google';
 import { LinkedInFake } from './linkedin';
 import { MetaFake } from './meta';
 import { TikTokFake } from './tiktok';
+import { TikTokAdsFake } from './tiktokAds';
 import { PlatformFake } from './types';
 import { XFake } from './x';
 
-export { GoogleFake, LinkedInFake, MetaFake, TikTokFake, XFake };
+export { GoogleFake, LinkedInFake, MetaFake, TikTokAdsFake, TikTokFake, XFake };
 
 export interface StartAllFakesOptions {
   /** Show an Allow / Deny page at every authorize endpoint instead of consenting at once. */
   interactiveConsent?: boolean;
   /**
-   * The first of five consecutive ports, one per fake in this order: Meta, Google, X, LinkedIn, TikTok
+   * The first of six consecutive ports, one per fake in this order: Meta, Google, X, LinkedIn, TikTok, TikTok Ads
    * (the sandbox uses fixed ports so its URLs stay the same between runs). 0 or absent: any free port.
    */
   basePort?: number;
@@ -44,8 +45,8 @@ function mergeEnv(fakes: PlatformFake[]): Record<string, string> {
 
 export async function startAllFakes(options: StartAllFakesOptions = {}): Promise<AllFakes> {
   const base = options.basePort ?? 0;
-  if (!Number.isInteger(base) || base < 0 || base > 65535 - 4) {
-    throw new Error(`basePort must be 0 or a port from 1 to 65531, not ${base}`);
+  if (!Number.isInteger(base) || base < 0 || base > 65535 - 5) {
+    throw new Error(`basePort must be 0 or a port from 1 to 65530, not ${base}`);
   }
   const shared = (i: number) => ({
     interactiveConsent: options.interactiveConsent,
@@ -57,6 +58,7 @@ export async function startAllFakes(options: StartAllFakesOptions = {}): Promise
     XFake.start(shared(2)),
     LinkedInFake.start(shared(3)),
     TikTokFake.start(shared(4)),
+    TikTokAdsFake.start(shared(5)),
   ]);
   const fakes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {

@@ -165,6 +165,9 @@ export interface LinkedInFakeOptions {
    * cap) and 5004 (15,050 campaigns: one day alone passes it).
    */
   largeAccounts?: boolean;
+  /** Adds ad account 5005 (USD) with 50 campaign groups of one campaign each (the reports benchmark). */
+  benchAccount?: boolean;
+  latencyMs?: number;
 }
 
 export interface LinkedInMember {
@@ -550,6 +553,12 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
     super(options);
     this.refreshTokensEnabled = options.refreshTokens ?? true;
     this.codes = new CodeBook(options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, this.clock);
+    if (options.benchAccount) {
+      this.adAccounts.push({ account: 'urn:li:sponsoredAccount:5005', role: 'ACCOUNT_MANAGER' });
+      this.campaigns.push(
+        ...Array.from({ length: 50 }, (_, i) => campaign(50_001 + i, 5005, 80_001 + i, true)),
+      );
+    }
     if (options.largeAccounts) {
       this.adAccounts.push(
         { account: 'urn:li:sponsoredAccount:5003', role: 'ACCOUNT_MANAGER' },

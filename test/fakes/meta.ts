@@ -125,7 +125,12 @@ export interface MetaPageSeed {
   igUserId?: string;
 }
 
-function seedCampaigns(prefix: string, names: Array<[string, string]>, adsetsEach: number, adsEach: number) {
+export function seedCampaigns(
+  prefix: string,
+  names: Array<[string, string]>,
+  adsetsEach: number,
+  adsEach: number,
+) {
   return names.map(([name, objective], c): MetaCampaignSeed => {
     const campaignId = `${prefix}${String(c + 1).padStart(2, '0')}00`;
     return {
@@ -432,6 +437,7 @@ interface InsightsJob {
   query: InsightsQuery;
   steps: number;
   fail: boolean;
+  rows?: Array<Record<string, unknown>>;
 }
 
 interface NodeView {
@@ -452,6 +458,10 @@ export interface MetaFakeOptions {
   /** Graph API version segment, e.g. v25.0. */
   version?: string;
   clock?: Clock;
+  /** Ad accounts besides the seeded ones (the reports benchmark's 50-campaign account). */
+  extraAdAccounts?: MetaAdAccountSeed[];
+  /** Days before today that seeded ads have delivered (90 unless given). */
+  deliveryDays?: number;
   /** How long a video (Reel) container takes to process, in the fake's time; 180 s unless given. */
   videoProcessingSeconds?: number;
 }
@@ -485,6 +495,8 @@ export class MetaFake extends PlatformFakeBase {
   private nextId = 1;
   /** Asynchronous insights jobs (report_run_id → job); each status read moves a job's clock one step. */
   private readonly jobs = new Map<string, InsightsJob>();
+  private readonly adAccountSeeds: MetaAdAccountSeed[];
+  private readonly deliveryDays: number;
   private jobsToFail = 0;
   /** Insights jobs started and status reads answered, for tests. */
   readonly jobStats = { started: 0, statusReads: 0, failed: 0 };
@@ -492,6 +504,8 @@ export class MetaFake extends PlatformFakeBase {
   private constructor(options: MetaFakeOptions) {
     super(options);
     this.version = options.version ?? META_DEFAULT_VERSION;
+    this.adAccountSeeds = [...META_SEED.adAccounts, ...(options.extraAdAccounts ?? [])];
+    this.deliveryDays = options.deliveryDays ?? DELIVERY_DAYS;
     this.videoProcessingMs = (options.videoProcessingSeconds ?? 180) * 1000;
     this.codes = new CodeBook(CODE_TTL_SECONDS, this.clock);
     this.tokens = new TokenBook(this.clock);
@@ -1028,7 +1042,7 @@ export class MetaFake extends PlatformFakeBase {
         defaults: ['id'],
       };
     }
-    const account = seed.adAccounts.find((a) => `act_${a.accountId}` === id);
+    const account = this.adAccountSeeds.find((a) => `act_${a.accountId}` === id);
     if (account) {
       return {
         type: 'AdAccount',
@@ -1171,7 +1185,7 @@ export class MetaFake extends PlatformFakeBase {
   private listAdAccounts(params: URLSearchParams, caller: Caller): FakeResponse {
     const scopes = caller.grant?.scopes ?? [];
     const accounts =
-      scopes.includes('ads_read') || scopes.includes('ads_management') ? META_SEED.adAccounts : [];
+      scopes.includes('ads_read') || scopes.includes('ads_management') ? this.adAccountSeeds : [];
     const rows: Array<Record<string, unknown>> = [];
     for (const account of accounts) {
       const view = this.nodeView(`act_${account.accountId}`);
@@ -1243,21 +1257,21 @@ export class MetaFake extends PlatformFakeBase {
   private adsInsights(actId: string, params: URLSearchParams, caller: Caller): FakeResponse {
     const scopes = caller.grant?.kind === 'user' ? caller.grant.scopes : [];
     if (!scopes.includes('ads_read') && !scopes.includes('ads_management')) return E.adsPermission();
-    const account = META_SEED.adAccounts.find((a) => `act_${a.accountId}` === actId);
+    const account = this.adAccountSeeds.find((a) => `act_${a.accountId}` === actId);
     if (!account) return E.unsupported('GET', actId);
     const query = parseInsightsQuery(params, isoDay(this.clock()));
     if ('status' in query) return query;
     if (insightRowEstimate(account, query) > SYNC_ROW_LIMIT) return E.reduceData();
-    const rows = insightRows(account, query, isoDay(this.clock()));
+    const rows = insightRows(account, query, isoDay(this.clock()), this.deliveryDays);
     return this.paged(rows, params, caller, `${actId}/insights`);
   }
 
   /** The rows an insights call with these parameters answers, computed from the seed (for tests to compare). */
   expectedInsights(actId: string, params: Record<string, string>): Array<Record<string, unknown>> {
-    const account = META_SEED.adAccounts.find((a) => `act_${a.accountId}` === actId);
+    const account = this.adAccountSeeds.find((a) => `act_${a.accountId}` === actId);
     const query = parseInsightsQuery(new URLSearchParams(params), isoDay(this.clock()));
     if (!account || 'status' in query) throw new Error(`not a valid insights query for ${actId}`);
-    return insightRows(account, query, isoDay(this.clock()));
+    return insightRows(account, query, isoDay(this.clock()), this.deliveryDays);
   }
 
   /** The next n insights jobs end in Job Failed (Meta gives up on large jobs). */
@@ -1270,7 +1284,7 @@ export class MetaFake extends PlatformFakeBase {
   private startInsightsJob(actId: string, params: URLSearchParams, caller: Caller): FakeResponse {
     const scopes = caller.grant?.kind === 'user' ? caller.grant.scopes : [];
     if (!scopes.includes('ads_read') && !scopes.includes('ads_management')) return E.adsPermission();
-    const account = META_SEED.adAccounts.find((a) => `act_${a.accountId}` === actId);
+    const account = this.adAccountSeeds.find((a) => `act_${a.accountId}` === actId);
     if (!account) return E.unsupported('POST', actId);
     const query = parseInsightsQuery(params, isoDay(this.clock()));
     if ('status' in query) return query;
@@ -1306,7 +1320,9 @@ export class MetaFake extends PlatformFakeBase {
     if (job.steps < JOB_STEPS || job.fail) {
       return E.invalidParam('The report run is not complete; read its async_status first');
     }
-    const rows = insightRows(job.account, job.query, isoDay(this.clock()));
+    // Meta keeps a finished job's result: it is computed once.
+    job.rows ??= insightRows(job.account, job.query, isoDay(this.clock()), this.deliveryDays);
+    const rows = job.rows;
     return this.paged(rows, params, caller, `${id}/insights`);
   }
 
@@ -2084,7 +2100,21 @@ function adActions(ad: string, day: string, linkClicks: number): Pick<Counts, 'a
   return { actions, actionCents };
 }
 
+/** Each ad's day, computed once (hashing is what a long report spends its time on). */
+const adDays = new Map<string, Counts>();
+
 function adDay(ad: string, day: string): Counts {
+  const key = `${ad}|${day}`;
+  let counts = adDays.get(key);
+  if (!counts) {
+    if (adDays.size > 500_000) adDays.clear();
+    counts = computeAdDay(ad, day);
+    adDays.set(key, counts);
+  }
+  return counts;
+}
+
+function computeAdDay(ad: string, day: string): Counts {
   const impressions = seededInt(200, 5000, ad, day, 'impressions');
   const clicks = seededInt(1, Math.floor(impressions / 25), ad, day, 'clicks');
   const linkClicks = Math.floor(clicks * 0.7);
@@ -2162,8 +2192,9 @@ function insightRows(
   account: MetaAdAccountSeed,
   q: InsightsQuery,
   today: string,
+  deliveryDays: number,
 ): Array<Record<string, unknown>> {
-  const firstDelivery = addDays(today, -DELIVERY_DAYS);
+  const firstDelivery = addDays(today, -deliveryDays);
   const combos = breakdownCombos(q.breakdowns);
   const rows: Array<Record<string, unknown>> = [];
   for (const [start, stop] of timeBuckets(q)) {

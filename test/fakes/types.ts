@@ -8,7 +8,8 @@ export type FakeConnectorType =
   | 'youtube'
   | 'twitter'
   | 'linkedin'
-  | 'tiktok';
+  | 'tiktok'
+  | 'tiktok_ads';
 
 export interface FakeApp {
   clientId: string;
@@ -33,6 +34,8 @@ export interface FakeStats {
   apiCalls: number;
   /** Every request, in order: method and path (no query string, so no token). */
   requests: Array<{ method: string; path: string }>;
+  /** Requests that carried an app secret (`client_secret`) in the URL, where proxies and access logs keep it. */
+  secretsInUrl: number;
 }
 
 export interface PlatformFake {

@@ -41,7 +41,9 @@ const dialect = (scopes: string[]): OAuthDialect => ({
   scopes,
   scopeSeparator: ',',
   pkce: 'none',
-  clientAuth: 'query',
+  // The app secret goes in a POST body (Graph takes the same parameters as a form), never in a URL that
+  // proxies and access logs keep.
+  clientAuth: 'body',
   clientIdParam: 'client_id',
   refresh: 'exchange',
   // Facebook Login for Business: a configuration made in the app dashboard sets token type and permissions.

@@ -254,7 +254,8 @@ async function jobPage(
   runId: string,
   after?: string,
 ): Promise<SlicePage> {
-  const state = await awaitJob(call, runId);
+  // A later page of a job already read is past waiting: the job completed before its first page.
+  const state = after ? 'done' : await awaitJob(call, runId);
   if (state === 'failed') return { rows: [], split: true };
   if (state === 'running') {
     return {
@@ -268,7 +269,7 @@ async function jobPage(
     url: `${api(call)}/${runId}/insights`,
     query: { limit: String(PAGE_LIMIT), after },
   });
-  return rowsPage(res.body, plan, `${JOB}${runId}:`);
+  return { ...rowsPage(res.body, plan, `${JOB}${runId}:`), here: `${JOB}${runId}:${after ?? ''}` };
 }
 
 async function startJob(

@@ -4,9 +4,10 @@ import { AppProbe } from '../verification';
 
 export const metaAppProbe: AppProbe = {
   request: (def, config) => ({
-    method: 'GET',
+    // A POST body, so the secret never sits in a URL.
+    method: 'POST',
     url: def.endpoints.token,
-    query: {
+    form: {
       client_id: config[def.appCredentialFields.clientId],
       client_secret: config[def.appCredentialFields.clientSecret],
       grant_type: 'client_credentials',

@@ -75,6 +75,8 @@ export interface SlicePage {
   rows: CanonicalRow[];
   /** The platform's position inside the slice (a page token, an async job), when there is more. */
   cursor?: string;
+  /** A cursor that reads this same page again, when the one given would not (a job started by this call). */
+  here?: string;
   /** The slice is too large for the platform to answer whole: split it by date and ask again. */
   split?: boolean;
   warnings?: string[];
