@@ -39,6 +39,16 @@ describe('versions as data', () => {
     ]);
   });
 
+  it('every Meta-family type sends its Marketing API calls to the origin of its own API URL', () => {
+    for (const type of ['meta', 'facebook', 'instagram']) {
+      const prefix = `CONNECTOR_${type.toUpperCase()}`;
+      const def = definitionOf({ [`${prefix}_API_URL`]: 'http://127.0.0.1:9/v25.0' }, type);
+      // Never the real graph.facebook.com once the API URL points elsewhere (a sandbox, a proxy).
+      expect(def.endpoints.ads).toBe('http://127.0.0.1:9/v27.0');
+      expect(def.apiVersions?.map((v) => v.api)).toEqual(['graph', 'marketing']);
+    }
+  });
+
   it('one setting moves a Graph version everywhere it travels, including the login dialog and token URL', () => {
     const fb = definitionOf({ CONNECTOR_FACEBOOK_API_VERSION: 'v26.0' }, 'facebook');
     expect(fb.endpoints).toEqual(

@@ -106,7 +106,8 @@ export const metaDefinitions: ConnectorDefinition[] = [
     authType: 'oauth2',
     capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
     endpoints,
-    apis: [graphApi('FACEBOOK')],
+    // Ad accounts and ad insights are Marketing API calls whatever the type: the same version and origin rule.
+    apis: [graphApi('FACEBOOK'), marketingApi],
     oauth: dialect(['pages_show_list', 'pages_read_engagement', 'pages_manage_posts', 'read_insights']),
     identity: META_IDENTITY,
     appCredentialFields: { clientId: 'app_id', clientSecret: 'app_secret' },
@@ -133,7 +134,8 @@ export const metaDefinitions: ConnectorDefinition[] = [
     authType: 'oauth2',
     capabilities: ['oauth', 'verify', 'metadata', 'query', 'execute', 'message'],
     endpoints,
-    apis: [graphApi('INSTAGRAM')],
+    // Ad accounts and ad insights are Marketing API calls whatever the type: the same version and origin rule.
+    apis: [graphApi('INSTAGRAM'), marketingApi],
     oauth: dialect([
       'instagram_basic',
       'instagram_manage_insights',
