@@ -6,40 +6,22 @@
 //   2. the host's peak memory (VmHWM of its process) after reports of 30, 90, 180 and 360 days across all
 //      connections; target: flat (pages stream through; no report is held whole).
 // Environment: BENCH_REPORT_LATENCY_MS (default 150). Exits non-zero only when something fails.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startAzurite } from '../host/azurite';
+import { startHost } from './benchOperations';
 import { GoogleFake } from '../test/fakes/google';
 import { addDays, isoDay } from '../test/fakes/http';
 import { LinkedInFake } from '../test/fakes/linkedin';
 import { MetaFake, seedCampaigns } from '../test/fakes/meta';
 
-const ROOT = resolve(__dirname, '..', '..');
 const TARGET_RATIO = 1.2;
 const CAMPAIGNS = 50;
 const META_ACCOUNT = '200000000000050';
 const GOOGLE_CUSTOMER = '3456789012';
 const LINKEDIN_ACCOUNT = '5005';
-
-function startHost(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/host/main.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolveStart, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/localhost:\d+)/.exec(out);
-      if (m) resolveStart({ child, url: m[1].replace('localhost', '127.0.0.1') });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`host exited with ${code}: ${out}`)));
-  });
-}
 
 /** A token from the local host's development issuer. */
 async function devToken(hostUrl: string): Promise<string> {
