@@ -1,6 +1,6 @@
 // TikTok's API wraps every answer as {data, error:{code, message, log_id}}; code "ok" is success.
 import { ApiDialect, failureFromStatus } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 
 export const tiktokApi: ApiDialect = {
   headers: (token) => ({ authorization: `Bearer ${token}` }),

@@ -1,7 +1,7 @@
 // TikTok's operations (Login Kit v2, organic): the connected user (one token = one user), the user's videos
 // paged by TikTok's numeric cursor, and publishing a video TikTok pulls from a URL.
 import { ApiError, badRequest } from '../../http/errors';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
 import { flattenRow } from '../rows';
 
