@@ -114,11 +114,20 @@ describe('POST /v1/connectors/reports', () => {
   });
 
   it('answers the failure when every connection fails, and 400 for a bad body', async () => {
+    // A conversions definition neither type knows: each connection refuses it, so the whole request fails.
     const res = await api('POST', '/v1/connectors/reports', {
-      body: { connections: [ids.meta, ids.google], report: { ...REPORT, metrics: ['likes'] } },
+      body: { connections: [ids.meta, ids.google], report: { ...REPORT, conversions: { nonsense: true } } },
     });
     expect(res.status).toBe(400);
     expect(res.body.details).toHaveLength(2);
+    // A metric no type has is refused by the route's contract before any connection is asked.
+    const unknown = await api('POST', '/v1/connectors/reports', {
+      body: { connections: [ids.meta, ids.google], report: { ...REPORT, metrics: ['likes'] } },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.details.errors).toContainEqual(
+      expect.objectContaining({ in: 'body', path: '/report/metrics/0' }),
+    );
     expect(
       (await api('POST', '/v1/connectors/reports', { body: { connections: [], report: REPORT } })).status,
     ).toBe(400);
