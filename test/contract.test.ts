@@ -14,6 +14,7 @@ import { CONFIG_STATUSES } from '../src/stores/configurationStore';
 import { CONNECTION_STATUSES } from '../src/stores/connectionStore';
 import { DELIVERY_STATUSES } from '../src/stores/webhookStore';
 import { RouteContract } from '../src/routing/declarations';
+import { ResponseChecker } from './support/client';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading the document
 
@@ -184,5 +185,45 @@ describe('the OpenAPI document is generated from the same contracts', () => {
     ]);
     const statusFilter = op('v1/connectors/oauth', 'get').parameters.find((p: Json) => p.name === 'status');
     expect(statusFilter.schema.enum).toEqual([...CONNECTION_STATUSES]);
+  });
+});
+
+describe("the typed client's response check (what every end-to-end response through it passes)", () => {
+  const checker = new ResponseChecker(JSON.parse(JSON.stringify(doc)) as Json);
+  const envelope = (data: unknown) => ({ success: true, data, metadata: { request_id: 'r' } });
+
+  it('passes a documented answer and catches one that drifts from the document', () => {
+    const path = '/api/v1/connectors/webhooks/{id}';
+    const view = {
+      id: '6f1c1a52-7f3e-4c3a-9d0e-1f2a3b4c5d6e',
+      url: 'https://hooks.test/in',
+      events: ['connection.active'],
+      description: null,
+      secret_hint: 'whsec_********',
+      created_at: '2026-12-02T09:00:00.000Z',
+    };
+    expect(checker.problems(path, 'GET', 200, 'application/json', envelope(view))).toEqual([]);
+    const { secret_hint: _dropped, ...withoutHint } = view;
+    expect(checker.problems(path, 'GET', 200, 'application/json', envelope(withoutHint))).toEqual([
+      '/data/secret_hint is required',
+    ]);
+    expect(
+      checker.problems(path, 'GET', 200, 'application/json', envelope({ ...view, events: ['nope'] })),
+    ).toEqual([expect.stringContaining('/data/events/0 must be one of')]);
+    expect(checker.problems(path, 'GET', 418, 'application/json', {})).toEqual([
+      expect.stringContaining('does not list'),
+    ]);
+    expect(
+      checker.problems(path, 'GET', 404, 'application/json', { error: 'gone', code: 'not_found' }),
+    ).toEqual([]);
+  });
+
+  it('checks the content type: the callback answers a redirect or a page, never JSON on success', () => {
+    const path = '/api/v1/connectors/oauth/callback';
+    expect(checker.problems(path, 'GET', 302, null, undefined)).toEqual([]);
+    expect(checker.problems(path, 'GET', 200, 'text/html; charset=utf-8', '<!doctype html>')).toEqual([]);
+    expect(checker.problems(path, 'GET', 200, 'application/json', { ok: true })).toEqual([
+      expect.stringContaining('the document gives text/html'),
+    ]);
   });
 });
