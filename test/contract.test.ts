@@ -13,7 +13,7 @@ import { INPUT_LIMITS } from '../src/openapi/limits';
 import { CONFIG_STATUSES } from '../src/stores/configurationStore';
 import { CONNECTION_STATUSES } from '../src/stores/connectionStore';
 import { DELIVERY_STATUSES } from '../src/stores/webhookStore';
-import { RouteContract } from '../src/routing/declarations';
+import { RouteContract } from '../src/openapi/contract';
 import { ResponseChecker } from './support/client';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading the document

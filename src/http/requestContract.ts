@@ -3,24 +3,12 @@
 // the place of each problem (details.errors: [{in, path, message}]).
 import { ValidateFunction } from 'ajv/dist/2020';
 import { jsonBody } from './body';
+import { ParameterContract, RequestContract } from '../openapi/contract';
 import { Middleware } from './context';
 import { badRequest } from './errors';
 import { contractAjv, errorCodeOf, problemsOf, SchemaProblem } from './schemaValidator';
 
 type Schema = Record<string, unknown>;
-
-/** A query parameter or request header: its JSON Schema (query values are strings on the wire) and meaning. */
-export interface ParameterContract {
-  description: string;
-  schema: Schema;
-  required?: boolean;
-}
-
-export interface RequestContract {
-  body?: { schema: Schema; required?: boolean };
-  query?: Record<string, ParameterContract>;
-  headers?: Record<string, ParameterContract>;
-}
 
 let bodyAjv: ReturnType<typeof contractAjv> | undefined;
 let textAjv: ReturnType<typeof contractAjv> | undefined;

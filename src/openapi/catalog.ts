@@ -1,6 +1,6 @@
 // The contracts of the catalog routes: request checks and responses, declared once; the route table uses them.
 import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
-import { RouteContract } from '../routing/declarations';
+import { RouteContract } from './contract';
 
 /** A connector type as a client may name it: any case (FACEBOOK works); answers are lower case. */
 export const CONNECTOR_TYPE_INPUT: JsonSchema = {

@@ -1,6 +1,6 @@
 // The contracts of the connector configuration routes, declared once; the route table uses them.
 import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
-import { RouteContract } from '../routing/declarations';
+import { RouteContract } from './contract';
 import { CONFIG_STATUSES, SETTABLE_CONFIG_STATUSES } from '../stores/configurationStore';
 import { CONNECTOR_TYPE_INPUT } from './catalog';
 import {

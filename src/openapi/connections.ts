@@ -1,6 +1,6 @@
 // The contracts of the OAuth connection routes, declared once; the route table uses them.
 import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
-import { RouteContract } from '../routing/declarations';
+import { RouteContract } from './contract';
 import { CONNECTION_STATUSES } from '../stores/connectionStore';
 import { CONNECTOR_TYPE_INPUT } from './catalog';
 import { INPUT_LIMITS, SCOPE_PATTERN } from './limits';

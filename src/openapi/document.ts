@@ -3,7 +3,7 @@
 // catalog routes (GET /v1/connectors/{type}, …/types/{type}/schema), not repeated here. The pipeline checks requests against the
 // same contracts, and the tests check every response they receive against this document.
 import { JsonSchema } from '../catalog/types';
-import { HttpFunctionDeclaration, ResponseContract, RouteContract } from '../routing/declarations';
+import { DocumentedRoute, ResponseContract, RouteContract } from './contract';
 
 const ERROR_SCHEMA: JsonSchema = {
   type: 'object',
@@ -118,7 +118,7 @@ function responseObject(status: number, r: ResponseContract): Record<string, unk
 }
 
 /** The error statuses of a route: its own, and those the conventions add (see RouteContract.errors). */
-function errorStatuses(fn: HttpFunctionDeclaration, params: string[]): number[] {
+function errorStatuses(fn: DocumentedRoute, params: string[]): number[] {
   const c: RouteContract = fn.contract;
   const statuses = new Set<number>([400, ...(c.errors ?? [])]);
   if (!fn.anonymous) [401, 403, 503].forEach((s) => statuses.add(s));
@@ -127,7 +127,7 @@ function errorStatuses(fn: HttpFunctionDeclaration, params: string[]): number[] 
   return [...statuses].filter((s) => !(s in c.responses)).sort();
 }
 
-function parameters(fn: HttpFunctionDeclaration, params: string[]) {
+function parameters(fn: DocumentedRoute, params: string[]) {
   const c = fn.contract;
   const declared = (where: 'query' | 'header', list: RouteContract['query']) =>
     Object.entries(list ?? {}).map(([name, p]) => ({
@@ -150,10 +150,7 @@ function parameters(fn: HttpFunctionDeclaration, params: string[]) {
   ];
 }
 
-export function openApiDocument(
-  functions: readonly HttpFunctionDeclaration[],
-  serverUrl: string,
-): JsonSchema {
+export function openApiDocument(functions: readonly DocumentedRoute[], serverUrl: string): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const fn of functions) {
     if (fn.route.includes('{*')) continue; // the fallback answering 404/405 is not an operation

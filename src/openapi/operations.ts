@@ -1,11 +1,20 @@
 // The contracts of the operation routes (a session on a connection), declared once; the route table uses them.
 import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
-import { ParameterContract } from '../http/requestContract';
-import { RouteContract } from '../routing/declarations';
-import { MESSAGE_TYPES } from '../services/operations';
+import { ParameterContract, RouteContract } from './contract';
 import { INPUT_LIMITS } from './limits';
 import { reportInfo, reportRequest, reportRow } from './reports';
 import { NULLABLE_TIMESTAMP, TIMESTAMP } from './shared';
+
+/** The messages a session takes (POST …/message, type), and what each does: the service answers these. */
+export const MESSAGE_TYPES = {
+  next_page:
+    "The next page of the session's last query, in the query's shape. Optional cursor: the next_cursor you hold.",
+  set_defaults:
+    'Merge {defaults: {…}} into the values later queries inherit (e.g. date_preset, time_range, start_date); null removes one.',
+  reset: 'Forget the active account, the last query, its cursor and the defaults.',
+  publish_status:
+    'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video): 200 with the result when it has finished, 202 while it is still in progress.',
+};
 
 const SESSION_ID: JsonSchema = { type: 'string', minLength: 1, maxLength: INPUT_LIMITS.idLength };
 

@@ -1,7 +1,7 @@
 // The contracts of the unified report routes, and the report shapes the query route shares, from the same
 // schema the service validates each type's reports with.
 import { JsonSchema } from '../catalog/types';
-import { RouteContract } from '../routing/declarations';
+import { RouteContract } from './contract';
 import { BASE_METRICS, DERIVED_METRICS, DIMENSIONS } from '../platforms/reporting/canonical';
 import { reportSchema } from '../platforms/reporting/schema';
 

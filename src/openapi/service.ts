@@ -1,6 +1,6 @@
 // The contracts of the service routes (health, this document), declared once; the route table uses them.
 import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
-import { RouteContract } from '../routing/declarations';
+import { RouteContract } from './contract';
 
 const DEPENDENCY_STATES = ['ok', 'unavailable', 'not_configured'];
 

@@ -1,6 +1,6 @@
 // Pieces shared by the routes' contracts: list metadata, ids, names, timestamps.
 import { JsonSchema } from '../catalog/types';
-import { ParameterContract } from '../http/requestContract';
+import { ParameterContract } from './contract';
 import { INPUT_LIMITS } from './limits';
 
 export const TIMESTAMP: JsonSchema = { type: 'string', format: 'date-time' };

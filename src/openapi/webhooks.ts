@@ -1,7 +1,7 @@
 // The contracts of the webhook routes, declared once; the route table uses them.
 import { JsonSchema } from '../catalog/types';
 import { LIFECYCLE_EVENT_TYPES } from '../events/lifecycle';
-import { RouteContract } from '../routing/declarations';
+import { RouteContract } from './contract';
 import { DELIVERY_STATUSES } from '../stores/webhookStore';
 import { DELETED } from './shared';
 

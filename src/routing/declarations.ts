@@ -4,39 +4,9 @@
 // against it before the handler runs, and the OpenAPI document is generated from it.
 import { InvocationContext } from '@azure/functions';
 import { Handler } from '../http/context';
-import { RequestContract } from '../http/requestContract';
-import { JsonSchema } from '../catalog/types';
+import { RouteContract } from '../openapi/contract';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'OPTIONS';
-
-export interface ResponseContract {
-  description: string;
-  /**
-   * How the body is built: `envelope` (the default) is {success, data, metadata} with `data` below; `json` is
-   * a JSON body whose whole schema is `data`; `html` a page for a browser; `redirect` no body, a Location.
-   */
-  kind?: 'envelope' | 'json' | 'html' | 'redirect';
-  /** JSON Schema of `data` (envelope) or of the whole body (json). */
-  data?: JsonSchema;
-  /** JSON Schema of `metadata` when it carries more than request_id (and session_id on operations). */
-  metadata?: JsonSchema;
-  /** Response headers a client may read: name → description. */
-  headers?: Record<string, string>;
-}
-
-/** A route's contract: the request checks (body, query, headers) and what the document says of it. */
-export interface RouteContract extends RequestContract {
-  summary: string;
-  tag: string;
-  description?: string;
-  /** Every answer the route gives by itself, by status. Error statuses are listed in `errors`. */
-  responses: Record<number, ResponseContract>;
-  /**
-   * Error statuses the route's own work can answer, beyond those of the conventions (400 for bad input, 401
-   * and 403 unless anonymous, 404 with a path parameter, 411/413/415 with a body, 503 for a dependency).
-   */
-  errors?: number[];
-}
 
 export interface HttpFunctionDeclaration {
   kind: 'http';
