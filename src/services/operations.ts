@@ -1,10 +1,10 @@
 // The operations API: metadata, account, query, execute, message and state, in sessions that persist per
 // connection. Platform specifics live in each family's operations module; this is the shared part.
 import { createHash, randomBytes } from 'node:crypto';
-import { validateExecute, validateQuery } from '../catalog/validation';
+import { validateExecute, validateQuery } from '../platforms/registry/validation';
 import { ApiError, badRequest, conflict } from '../http/errors';
 import { MESSAGE_TYPES } from '../openapi/operations';
-import { familyOperations } from '../platforms/operationModules';
+import { familyOperations } from '../platforms/registry/operations';
 import {
   Account,
   AccountLimit,
