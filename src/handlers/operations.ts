@@ -12,9 +12,7 @@ import {
   state,
 } from '../services/operations';
 import { SessionRecord } from '../stores/sessionStore';
-import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platformHttp/client';
-import { platformFailure } from '../services/platformErrors';
+import { reachingCaller } from '../services/platformErrors';
 
 /** The session a request names: X-Session-Id, else session_id in the body, else in the query string. */
 function scopeOf(ctx: RequestContext, body?: Record<string, unknown>): OperationScope {
@@ -38,9 +36,7 @@ async function reply(ctx: RequestContext, work: Promise<Outcome>) {
   try {
     result = await work;
   } catch (err) {
-    if (err instanceof PlatformApiError || err instanceof PlatformUnreachableError)
-      throw platformFailure(err);
-    throw err;
+    throw reachingCaller(err);
   }
   return success(ctx.requestId, result.data, {
     status: result.status,

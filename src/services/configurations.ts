@@ -6,7 +6,6 @@ import { secretFieldsOf } from '../catalog/schema';
 import { ConnectorDefinition } from '../catalog/types';
 import { validateConfig } from '../platforms/registry/validation';
 import { emitLifecycleEvent } from '../events/lifecycle';
-import { ApiError, badRequest, notFound } from '../http/errors';
 import { families } from '../platforms/registry/families';
 import { PlatformUnreachableError } from '../platformHttp/client';
 import { PlatformAnswerError, runProbe } from '../platforms/verification';
@@ -29,6 +28,7 @@ import {
 import { definitionOf, isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { fieldsSetConfig, isMaskEcho, MASK, maskedConfig, maskSecret } from './masking';
+import { DomainError, conflict, invalid, notFound, platformRefused, unavailable } from '../shared/errors';
 
 export interface ConfigurationView {
   id: string;
@@ -46,7 +46,7 @@ const refOf = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'c
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.trim().length === 0 || name.length > INPUT_LIMITS.nameLength) {
-    throw badRequest(`name must be a non-empty string of at most ${INPUT_LIMITS.nameLength} characters.`);
+    throw invalid(`name must be a non-empty string of at most ${INPUT_LIMITS.nameLength} characters.`);
   }
   return name.trim();
 }
@@ -54,7 +54,7 @@ function checkName(name: unknown): string {
 function checkConfig(def: ConnectorDefinition, config: unknown): Record<string, unknown> {
   const result = validateConfig(def.type, config);
   if (!result.valid) {
-    throw badRequest(`The configuration is not valid for ${def.type}.`, {
+    throw invalid(`The configuration is not valid for ${def.type}.`, {
       code: 'invalid_config',
       details: result.errors,
     });
@@ -78,7 +78,7 @@ async function secretsOf(record: ConfigurationRecord): Promise<Record<string, st
   if (!record.secretVersion) return {};
   const bundle = await secretStore().get(refOf(record.tenantId, record.id), record.secretVersion);
   if (!bundle) {
-    throw new ApiError(503, "The configuration's secrets are missing from the secret store.", {
+    throw unavailable("The configuration's secrets are missing from the secret store.", {
       code: 'secret_missing',
     });
   }
@@ -138,7 +138,7 @@ async function load(tenantId: string, id: string): Promise<Stored<ConfigurationR
 
 export async function createConfiguration(tenantId: string, body: Record<string, unknown>) {
   const unknownKeys = Object.keys(body).filter((k) => !['name', 'connector_type', 'config'].includes(k));
-  if (unknownKeys.length > 0) throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}.`);
+  if (unknownKeys.length > 0) throw invalid(`Unknown field(s): ${unknownKeys.join(', ')}.`);
   const name = checkName(body.name);
   const def = definitionOf(body.connector_type);
   const { publicConfig, secrets } = split(def, checkConfig(def, body.config));
@@ -207,7 +207,7 @@ function applyPatch(
   let configChanged = false;
   if (patch.config !== undefined) {
     if (typeof patch.config !== 'object' || patch.config === null || Array.isArray(patch.config)) {
-      throw badRequest('config must be an object of the fields to change.');
+      throw invalid('config must be an object of the fields to change.');
     }
     const merged: Record<string, unknown> = { ...record.publicConfig, ...storedSecrets };
     for (const [k, v] of Object.entries(patch.config as Record<string, unknown>)) {
@@ -231,7 +231,7 @@ function applyPatch(
   if (patch.status !== undefined) {
     const settable: readonly string[] = SETTABLE_CONFIG_STATUSES;
     if (typeof patch.status !== 'string' || !settable.includes(patch.status)) {
-      throw badRequest(`status can be set to ${settable.join(' or ')}; the service sets the others.`);
+      throw invalid(`status can be set to ${settable.join(' or ')}; the service sets the others.`);
     }
     next.status = patch.status;
   }
@@ -240,9 +240,10 @@ function applyPatch(
 }
 
 const preconditionFailed = () =>
-  new ApiError(412, 'The configuration has changed since you read it (ETag mismatch); read it again.', {
-    code: 'precondition_failed',
-  });
+  new DomainError(
+    'precondition_failed',
+    'The configuration has changed since you read it (ETag mismatch); read it again.',
+  );
 
 export async function updateConfiguration(
   tenantId: string,
@@ -252,7 +253,7 @@ export async function updateConfiguration(
 ) {
   const unknownKeys = Object.keys(patch).filter((k) => !['name', 'status', 'config'].includes(k));
   if (unknownKeys.length > 0) {
-    throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}; send name, status or config.`);
+    throw invalid(`Unknown field(s): ${unknownKeys.join(', ')}; send name, status or config.`);
   }
   const store = secretStore();
   const first = await load(tenantId, id);
@@ -347,15 +348,12 @@ export async function verifyConfiguration(tenantId: string, id: string) {
     verdict = await runProbe(families[definition.family].appProbe, definition, config, oauthRedirectUri());
   } catch (err) {
     if (err instanceof PlatformUnreachableError) {
-      throw new ApiError(
-        502,
+      throw new DomainError(
+        'platform_unreachable',
         `${definition.name} could not be reached to verify the credentials: ${err.message}`,
-        {
-          code: 'platform_unreachable',
-        },
       );
     }
-    if (err instanceof PlatformAnswerError) throw new ApiError(502, err.message, { code: 'platform_error' });
+    if (err instanceof PlatformAnswerError) throw platformRefused(err.message);
     throw err;
   }
   const now = new Date().toISOString();
@@ -366,9 +364,7 @@ export async function verifyConfiguration(tenantId: string, id: string) {
       current.secretVersion !== record.secretVersion ||
       JSON.stringify(current.publicConfig) !== JSON.stringify(record.publicConfig)
     ) {
-      throw new ApiError(409, 'The configuration changed while it was being verified; verify it again.', {
-        code: 'conflict',
-      });
+      throw conflict('The configuration changed while it was being verified; verify it again.');
     }
     previousStatus = current.status;
     return {

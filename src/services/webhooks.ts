@@ -2,7 +2,6 @@
 // a signing secret that lives in the secret store and is shown once, when the subscription is created.
 import { randomUUID } from 'node:crypto';
 import { LIFECYCLE_EVENT_TYPES } from '../events/lifecycle';
-import { ApiError, badRequest, notFound } from '../http/errors';
 import { secretStore } from '../secrets';
 import { InsertFailedError } from '../stores/recordTable';
 import { tablesSdk } from '../stores/tables';
@@ -12,6 +11,7 @@ import { newSigningSecret, SECRET_PREFIX } from '../webhooks/signature';
 import { MASK } from './masking';
 import { isRecordId } from './records';
 import { addressPolicy, DeliveryLog, sendTestEvent, signingSecretRef } from './webhookDeliveries';
+import { conflict, invalid, notFound } from '../shared/errors';
 
 export interface SubscriptionView {
   id: string;
@@ -58,11 +58,11 @@ export const deliveryView = (r: DeliveryRecord): DeliveryView => ({
 function checkEvents(events: unknown): string[] | undefined {
   if (events === undefined || events === null) return undefined;
   if (!Array.isArray(events) || events.length === 0 || events.some((e) => typeof e !== 'string')) {
-    throw badRequest('events must be a non-empty array of event types (omit it for all).');
+    throw invalid('events must be a non-empty array of event types (omit it for all).');
   }
   const unknown = events.filter((e: string) => !ALL_EVENTS.includes(e));
   if (unknown.length > 0) {
-    throw badRequest(`Unknown event type(s): ${unknown.map((e: string) => e.slice(0, 64)).join(', ')}.`, {
+    throw invalid(`Unknown event type(s): ${unknown.map((e: string) => e.slice(0, 64)).join(', ')}.`, {
       details: { allowed: ALL_EVENTS },
     });
   }
@@ -72,7 +72,7 @@ function checkEvents(events: unknown): string[] | undefined {
 function checkDescription(description: unknown): string | undefined {
   if (description === undefined || description === null) return undefined;
   if (typeof description !== 'string' || description.length > 500) {
-    throw badRequest('description must be a string of at most 500 characters.');
+    throw invalid('description must be a string of at most 500 characters.');
   }
   return description;
 }
@@ -96,18 +96,18 @@ export async function createSubscription(
   lookup?: HostLookup,
 ): Promise<SubscriptionView & { secret: string }> {
   const unknownKeys = Object.keys(body).filter((k) => !['url', 'events', 'description'].includes(k));
-  if (unknownKeys.length > 0) throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}.`);
+  if (unknownKeys.length > 0) throw invalid(`Unknown field(s): ${unknownKeys.join(', ')}.`);
   let url: URL;
   try {
     url = await checkWebhookUrl(body.url, { ...addressPolicy(), lookup });
   } catch (err) {
-    if (err instanceof RefusedUrlError) throw badRequest(err.reason, { code: 'invalid_url' });
+    if (err instanceof RefusedUrlError) throw invalid(err.reason, { code: 'invalid_url' });
     throw err;
   }
   const events = checkEvents(body.events);
   const description = checkDescription(body.description);
   if ((await listRecords(tenantId)).length >= MAX_SUBSCRIPTIONS) {
-    throw new ApiError(409, `A tenant can have at most ${MAX_SUBSCRIPTIONS} webhook subscriptions.`, {
+    throw conflict(`A tenant can have at most ${MAX_SUBSCRIPTIONS} webhook subscriptions.`, {
       code: 'limit_reached',
     });
   }
