@@ -1,12 +1,10 @@
 // Connector configurations: a tenant's app credentials for one platform. The record goes to Table Storage,
 // its secret fields to the secret store, in an order that never leaves a record without its secret.
-import { INPUT_LIMITS } from '../openapi/limits';
 import { randomUUID } from 'node:crypto';
 import { secretFieldsOf } from '../catalog/schema';
 import { ConnectorDefinition } from '../catalog/types';
 import { validateConfig } from '../platforms/registry/validation';
 import { emitLifecycleEvent } from '../events/lifecycle';
-import { ApiError, badRequest, notFound } from '../http/errors';
 import { families } from '../platforms/registry/families';
 import { PlatformUnreachableError } from '../platformHttp/client';
 import { PlatformAnswerError, runProbe } from '../platforms/verification';
@@ -22,13 +20,14 @@ import {
   insertConfiguration,
   listConfigurations,
   readConfiguration,
-  SETTABLE_CONFIG_STATUSES,
   updateConfigurationRecord,
   Stored,
 } from '../stores/configurationStore';
+import { ConfigurationInput, ConfigurationPatchInput } from '../openapi/configurations';
 import { definitionOf, isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { fieldsSetConfig, isMaskEcho, MASK, maskedConfig, maskSecret } from './masking';
+import { DomainError, conflict, invalid, notFound, platformRefused, unavailable } from '../shared/errors';
 
 export interface ConfigurationView {
   id: string;
@@ -44,17 +43,10 @@ export interface ConfigurationView {
 
 const refOf = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'config', id });
 
-function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim().length === 0 || name.length > INPUT_LIMITS.nameLength) {
-    throw badRequest(`name must be a non-empty string of at most ${INPUT_LIMITS.nameLength} characters.`);
-  }
-  return name.trim();
-}
-
 function checkConfig(def: ConnectorDefinition, config: unknown): Record<string, unknown> {
   const result = validateConfig(def.type, config);
   if (!result.valid) {
-    throw badRequest(`The configuration is not valid for ${def.type}.`, {
+    throw invalid(`The configuration is not valid for ${def.type}.`, {
       code: 'invalid_config',
       details: result.errors,
     });
@@ -78,7 +70,7 @@ async function secretsOf(record: ConfigurationRecord): Promise<Record<string, st
   if (!record.secretVersion) return {};
   const bundle = await secretStore().get(refOf(record.tenantId, record.id), record.secretVersion);
   if (!bundle) {
-    throw new ApiError(503, "The configuration's secrets are missing from the secret store.", {
+    throw unavailable("The configuration's secrets are missing from the secret store.", {
       code: 'secret_missing',
     });
   }
@@ -182,10 +174,9 @@ async function migrated(stored: Stored<ConfigurationRecord>): Promise<Stored<Con
   }
 }
 
-export async function createConfiguration(tenantId: string, body: Record<string, unknown>) {
-  const unknownKeys = Object.keys(body).filter((k) => !['name', 'connector_type', 'config'].includes(k));
-  if (unknownKeys.length > 0) throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}.`);
-  const name = checkName(body.name);
+/** Its shape was checked against the route's contract; what is left here is the type's own schema. */
+export async function createConfiguration(tenantId: string, body: ConfigurationInput) {
+  const name = body.name.trim();
   const def = definitionOf(body.connector_type);
   const { publicConfig, secrets } = split(def, checkConfig(def, body.config));
   const id = randomUUID();
@@ -234,29 +225,20 @@ export async function listTenantConfigurations(tenantId: string, request: ListRe
   };
 }
 
-export interface ConfigurationPatch {
-  name?: unknown;
-  status?: unknown;
-  config?: unknown;
-}
-
 /** Applies a PATCH to the stored state; pure, so a retry after a concurrent write re-applies it. */
 function applyPatch(
   def: ConnectorDefinition,
   record: ConfigurationRecord,
   storedSecrets: Record<string, string>,
-  patch: ConfigurationPatch,
+  patch: ConfigurationPatchInput,
 ) {
   const next: ConfigurationRecord = { ...record };
-  if (patch.name !== undefined) next.name = checkName(patch.name);
+  if (patch.name !== undefined) next.name = patch.name.trim();
   let secrets = storedSecrets;
   let configChanged = false;
   if (patch.config !== undefined) {
-    if (typeof patch.config !== 'object' || patch.config === null || Array.isArray(patch.config)) {
-      throw badRequest('config must be an object of the fields to change.');
-    }
     const merged: Record<string, unknown> = { ...record.publicConfig, ...storedSecrets };
-    for (const [k, v] of Object.entries(patch.config as Record<string, unknown>)) {
+    for (const [k, v] of Object.entries(patch.config)) {
       if (v === null) delete merged[k];
       else if (typeof v === 'string' && isMaskEcho(v, storedSecrets[k])) continue;
       else merged[k] = v;
@@ -275,10 +257,7 @@ function applyPatch(
     next.lastError = undefined;
   }
   if (patch.status !== undefined) {
-    const settable: readonly string[] = SETTABLE_CONFIG_STATUSES;
-    if (typeof patch.status !== 'string' || !settable.includes(patch.status)) {
-      throw badRequest(`status can be set to ${settable.join(' or ')}; the service sets the others.`);
-    }
+    // Only active or inactive (the contract's enum): pending_setup and error are the service's verdicts.
     next.status = patch.status;
   }
   const secretsChanged = JSON.stringify(secrets) !== JSON.stringify(storedSecrets);
@@ -286,20 +265,17 @@ function applyPatch(
 }
 
 const preconditionFailed = () =>
-  new ApiError(412, 'The configuration has changed since you read it (ETag mismatch); read it again.', {
-    code: 'precondition_failed',
-  });
+  new DomainError(
+    'precondition_failed',
+    'The configuration has changed since you read it (ETag mismatch); read it again.',
+  );
 
 export async function updateConfiguration(
   tenantId: string,
   id: string,
-  patch: Record<string, unknown>,
+  patch: ConfigurationPatchInput,
   ifMatch?: string,
 ) {
-  const unknownKeys = Object.keys(patch).filter((k) => !['name', 'status', 'config'].includes(k));
-  if (unknownKeys.length > 0) {
-    throw badRequest(`Unknown field(s): ${unknownKeys.join(', ')}; send name, status or config.`);
-  }
   const store = secretStore();
   const first = await load(tenantId, id);
   // With If-Match the client's read is the only one that counts: one attempt, and a lost race is a 412.
@@ -393,15 +369,12 @@ export async function verifyConfiguration(tenantId: string, id: string) {
     verdict = await runProbe(families[definition.family].appProbe, definition, config, oauthRedirectUri());
   } catch (err) {
     if (err instanceof PlatformUnreachableError) {
-      throw new ApiError(
-        502,
+      throw new DomainError(
+        'platform_unreachable',
         `${definition.name} could not be reached to verify the credentials: ${err.message}`,
-        {
-          code: 'platform_unreachable',
-        },
       );
     }
-    if (err instanceof PlatformAnswerError) throw new ApiError(502, err.message, { code: 'platform_error' });
+    if (err instanceof PlatformAnswerError) throw platformRefused(err.message);
     throw err;
   }
   const now = new Date().toISOString();
@@ -412,9 +385,7 @@ export async function verifyConfiguration(tenantId: string, id: string) {
       current.secretVersion !== record.secretVersion ||
       JSON.stringify(current.publicConfig) !== JSON.stringify(record.publicConfig)
     ) {
-      throw new ApiError(409, 'The configuration changed while it was being verified; verify it again.', {
-        code: 'conflict',
-      });
+      throw conflict('The configuration changed while it was being verified; verify it again.');
     }
     previousStatus = current.status;
     return {
