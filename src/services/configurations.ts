@@ -79,7 +79,7 @@ async function secretsOf(record: ConfigurationRecord): Promise<Record<string, st
 
 /**
  * The table fields a response may show: a field the schema marks secret since the record was written (X's
- * api_key) is masked until a PATCH moves it into the secret store.
+ * api_key) is masked until the record's next single read moves it into the secret store (see migrated).
  */
 function withoutNewSecrets(
   record: ConfigurationRecord,
@@ -125,7 +125,53 @@ function listViewOf(record: ConfigurationRecord): ConfigurationView {
 async function load(tenantId: string, id: string): Promise<Stored<ConfigurationRecord>> {
   const stored = isRecordId(id) ? await readConfiguration(tenantId, id.toLowerCase()) : undefined;
   if (!stored) throw notFound('No connector configuration with this id.');
-  return stored;
+  return migrated(stored);
+}
+
+/** Table fields the schema has made secret since the record was written (X's api_key). */
+function strayedSecrets(record: ConfigurationRecord): string[] {
+  const secret = new Set(secretFieldsOf(definitionOf(record.connectorType).configSchema));
+  return Object.keys(record.publicConfig).filter((k) => secret.has(k));
+}
+
+/**
+ * A record written before a field became secret, with that field moved into the secret store: a new secret
+ * version holding it beside the others, then the record without it (under its ETag), then the old version pruned.
+ * Same values, same status. Best effort: if storage fails, the record stays as it was (the field masked).
+ */
+async function migrated(stored: Stored<ConfigurationRecord>): Promise<Stored<ConfigurationRecord>> {
+  if (strayedSecrets(stored.value).length === 0) return stored;
+  const store = secretStore();
+  const { tenantId, id } = stored.value;
+  let written: string | undefined;
+  try {
+    const updated = await updateConfigurationRecord(
+      tenantId,
+      id,
+      async (record) => {
+        // A version written by an attempt that lost the race is an orphan (the repair sweep removes it).
+        written = undefined;
+        const strayed = strayedSecrets(record);
+        if (strayed.length === 0) return undefined;
+        const secrets = { ...(await secretsOf(record)) };
+        const publicConfig = { ...record.publicConfig };
+        for (const k of strayed) {
+          secrets[k] = String(publicConfig[k]);
+          delete publicConfig[k];
+        }
+        written = await store.put(refOf(tenantId, id), secrets);
+        return { ...record, publicConfig, secretFields: Object.keys(secrets), secretVersion: written };
+      },
+      { known: stored },
+    );
+    forgetResolved(tenantId, id);
+    if (written && updated?.value.secretVersion === written) {
+      await store.prune(refOf(tenantId, id), written).catch(() => undefined);
+    }
+    return updated ?? stored;
+  } catch {
+    return stored;
+  }
 }
 
 /** Its shape was checked against the route's contract; what is left here is the type's own schema. */
