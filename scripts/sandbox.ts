@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AllFakes, startAllFakes, TikTokAdsFake, XFake } from '../test/fakes';
 import { FakeConnectorType, PlatformFake } from '../test/fakes/types';
-import { SANDBOX_GUIDE } from './sandboxGuide';
+import { executeLine, SANDBOX_GUIDE } from './sandboxGuide';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DEFAULT_PORT = 7071;
@@ -206,7 +206,7 @@ function typeLines(typeWidth: number): string[] {
         : []),
       `    ${(entry.account_id ? '' : type).padEnd(typeWidth)}  query     ${JSON.stringify({ query: entry.query })}`,
       `    ${pad}  message   {"type":"next_page"}   ${entry.nextPage === 'rows' ? '→ the next rows' : '→ 409 no_next_page (this report comes in one answer)'}`,
-      `    ${pad}  execute   ${'none' in entry.execute ? `none: ${entry.execute.none}` : JSON.stringify(entry.execute)}`,
+      `    ${pad}  execute   ${executeLine(entry.execute)}`,
     ];
   });
 }

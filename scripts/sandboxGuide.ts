@@ -12,8 +12,11 @@ export interface GuideEntry {
   query: Record<string, unknown>;
   /** What next_page answers after that query. */
   nextPage: 'rows' | 'no_next_page';
-  /** An execute that works, or, for a type without execute operations, the 400 it answers instead. */
-  execute: { operation: string; params: Record<string, unknown> } | { none: string };
+  /**
+   * An execute that works, or, for a type without execute operations, the 400 it answers instead. `accepted`:
+   * it answers 202 because the platform finishes it later (message publish_status follows it).
+   */
+  execute: { operation: string; params: Record<string, unknown>; accepted?: true } | { none: string };
 }
 
 const AD_ACCOUNT = `act_${META_SEED.adAccounts[0].accountId}`;
@@ -118,6 +121,8 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
         title: 'From the sandbox',
         privacy_level: 'SELF_ONLY',
       },
+      // TikTok processes the post after its init: 202, then message publish_status follows it.
+      accepted: true,
     },
   },
   tiktok_ads: {
@@ -135,3 +140,12 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
     execute: { none: 'TikTok Ads has no execute operations (any answers 400)' },
   },
 };
+
+/** The execute body of a guide entry, and what follows a 202. */
+export function executeLine(execute: GuideEntry['execute']): string {
+  if ('none' in execute) return `none: ${execute.none}`;
+  const { accepted, ...body } = execute;
+  return accepted
+    ? `${JSON.stringify(body)}   → 202; then message {"type":"publish_status"}`
+    : JSON.stringify(body);
+}

@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 document, generated from the route table and the catalog schemas: nothing written twice.
-import { allDefinitions } from '../catalog/registry';
+import { allDefinitions } from '../platforms/registry/definitions';
 import { JsonSchema } from '../catalog/types';
 import { HttpFunctionDeclaration } from '../routing/declarations';
 

@@ -1,9 +1,9 @@
 // The operations API: metadata, account, query, execute, message and state, in sessions that persist per
 // connection. Platform specifics live in each family's operations module; this is the shared part.
 import { createHash, randomBytes } from 'node:crypto';
-import { validateExecute, validateQuery } from '../catalog/validation';
+import { validateExecute, validateQuery } from '../platforms/registry/validation';
 import { ApiError, badRequest, conflict } from '../http/errors';
-import { familyOperations } from '../platforms/operationModules';
+import { familyOperations } from '../platforms/registry/operations';
 import {
   Account,
   AccountLimit,
@@ -301,7 +301,7 @@ export const MESSAGE_TYPES = {
     'Merge {defaults: {…}} into the values later queries inherit (e.g. date_preset, time_range, start_date); null removes one.',
   reset: 'Forget the active account, the last query, its cursor and the defaults.',
   publish_status:
-    'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video): 200 with the result when it has finished, 202 while it is still in progress.',
+    'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video or a TikTok post): 200 with the result when it has finished, 202 while it is still in progress.',
 };
 
 const noQuery = () => conflict('This session has no query to continue; POST …/query first.');

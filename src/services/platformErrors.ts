@@ -2,7 +2,7 @@
 // with a message a person can act on.
 import { ApiError } from '../http/errors';
 import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platforms/http';
+import { PlatformUnreachableError } from '../platformHttp/client';
 import { counters } from './counters';
 
 export function platformFailure(err: PlatformApiError | PlatformUnreachableError): ApiError {
@@ -22,6 +22,7 @@ export function platformFailure(err: PlatformApiError | PlatformUnreachableError
     case 'bad_request':
       return new ApiError(400, failure.message, {
         code: failure.queryTooLarge ? 'platform_query_too_large' : 'platform_rejected_request',
+        ...(failure.reason ? { details: { reason: failure.reason } } : {}),
       });
     case 'not_found':
       return new ApiError(404, failure.message, { code: 'platform_not_found' });

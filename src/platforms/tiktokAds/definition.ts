@@ -19,7 +19,7 @@ export const tiktokAdsDefinitions: ConnectorDefinition[] = [
       'TikTok API for Business (Marketing API): the advertisers a person authorized, their currency and ' +
       'time zone, and reports on campaigns, ad groups and ads.',
     authType: 'oauth2',
-    // `report` joins when its reporter (src/platforms/reporting/reporters.ts) does: the catalog promises only
+    // `report` joins when its reporter (src/platforms/registry/reporters.ts) does: the catalog promises only
     // what a type answers.
     capabilities: ['oauth', 'verify', 'metadata', 'query', 'message'],
     endpoints: {

@@ -4,7 +4,7 @@ import { ConnectorType } from '../../catalog/types';
 import { googleAdsReporter } from '../google/report';
 import { linkedinReporter } from '../linkedin/report';
 import { metaReporter } from '../meta/report';
-import { FamilyReporter } from './types';
+import { FamilyReporter } from '../reporting/types';
 
 export const reporters: Partial<Record<ConnectorType, FamilyReporter>> = {
   meta: metaReporter,
