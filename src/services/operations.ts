@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { validateExecute, validateQuery } from '../platforms/registry/validation';
 import { ApiError, badRequest, conflict } from '../http/errors';
+import { AccountInput, ExecuteInput, MESSAGE_TYPES, MessageInput, QueryInput } from '../openapi/operations';
 import { familyOperations } from '../platforms/registry/operations';
 import {
   Account,
@@ -115,11 +116,8 @@ export async function listAccounts(scope: OperationScope) {
   };
 }
 
-export async function selectAccount(scope: OperationScope, body: Record<string, unknown>) {
+export async function selectAccount(scope: OperationScope, body: AccountInput) {
   const accountId = body.account_id;
-  if (typeof accountId !== 'string' || accountId.length === 0 || accountId.length > 128) {
-    throw badRequest('account_id is required: one of the ids from GET …/metadata.');
-  }
   const { stored, storedSession, session, family } = await begin(scope);
   const call = await operationCall(scope.tenantId, stored, session.accountId);
   // Sought past the listing cap, so an account a truncated metadata answer left out can still be selected.
@@ -184,37 +182,27 @@ export async function runReport(begun: Begun, report: ReportRequest, cursor: str
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export async function query(scope: OperationScope, body: Record<string, unknown>) {
+/** A native query or a report: the contract lets exactly one of them through. */
+export async function query(scope: OperationScope, body: QueryInput) {
   let report: ReportRequest | undefined;
   let merged: Record<string, unknown> = {};
   const begun = await begin(scope, (definition, session) => {
     if (body.report !== undefined) {
-      if (body.query !== undefined) throw badRequest('Send either {"query": …} or {"report": …}, not both.');
       report = checkReport(definition.type, body.report);
       return;
     }
-    const asked = body.query;
-    if (typeof asked !== 'object' || asked === null || Array.isArray(asked)) {
-      throw badRequest(
-        'The body must be {"query": {…}} or {"report": {…}}; GET …/metadata shows the query schema.',
-      );
-    }
     // Session defaults (set_defaults) fill what the query leaves out; a new session has none.
-    merged = { ...session?.defaults, ...(asked as Record<string, unknown>) };
+    merged = { ...session?.defaults, ...body.query };
     const result = validateQuery(definition.type, merged);
     if (!result.valid) throw invalid('query', result.errors);
   });
   return report ? runReport(begun, report, undefined) : runQuery(begun, merged, undefined);
 }
 
-export async function execute(scope: OperationScope, body: Record<string, unknown>) {
-  const p = (body.params ?? {}) as Record<string, unknown>;
-  let operation = '';
-  let key = '';
+export async function execute(scope: OperationScope, body: ExecuteInput) {
+  const operation = body.operation;
+  const p = body.params ?? {};
   const { stored, storedSession, session, family } = await begin(scope, (definition) => {
-    if (typeof body.operation !== 'string')
-      throw badRequest('operation is required; GET …/metadata lists them.');
-    operation = body.operation;
     const result = validateExecute(definition.type, operation, p);
     if (!result) {
       throw badRequest(
@@ -223,8 +211,8 @@ export async function execute(scope: OperationScope, body: Record<string, unknow
       );
     }
     if (!result.valid) throw invalid(`params of ${operation}`, result.errors);
-    key = requestKey(operation, p, body.idempotency_key);
   });
+  const key = requestKey(operation, p, body.idempotency_key);
   const accountId = (typeof p.account_id === 'string' && p.account_id) || session.accountId;
   const call = await operationCall(scope.tenantId, stored, accountId);
   // The same request again while the platform is still finishing it checks that one: never a second start.
@@ -237,12 +225,8 @@ export async function execute(scope: OperationScope, body: Record<string, unknow
 }
 
 /** What identifies "the same request": the caller's idempotency_key, else the operation and its params. */
-function requestKey(operation: string, params: Record<string, unknown>, idempotencyKey: unknown): string {
-  if (idempotencyKey !== undefined) {
-    if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 128)
-      throw badRequest('idempotency_key must be a string of 1 to 128 characters.');
-    return `key:${idempotencyKey}`;
-  }
+function requestKey(operation: string, params: Record<string, unknown>, idempotencyKey?: string): string {
+  if (idempotencyKey !== undefined) return `key:${idempotencyKey}`;
   const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
   return `req:${createHash('sha256')
     .update(JSON.stringify([operation, sorted]))
@@ -294,16 +278,6 @@ async function checkPending(scope: OperationScope, begun: Begun) {
   return settleExecute(scope.tenantId, storedSession, pending.operation, pending.key, outcome);
 }
 
-export const MESSAGE_TYPES = {
-  next_page:
-    "The next page of the session's last query, in the query's shape. Optional cursor: the next_cursor you hold.",
-  set_defaults:
-    'Merge {defaults: {…}} into the values later queries inherit (e.g. date_preset, time_range, start_date); null removes one.',
-  reset: 'Forget the active account, the last query, its cursor and the defaults.',
-  publish_status:
-    'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video or a TikTok post): 200 with the result when it has finished, 202 while it is still in progress.',
-};
-
 const noQuery = () => conflict('This session has no query to continue; POST …/query first.');
 const nothingPending = () =>
   conflict('This session has no execute in progress.', { code: 'nothing_pending' });
@@ -321,25 +295,18 @@ function mergedDefaults(current: Record<string, unknown> | undefined, change: Re
 }
 
 /** What a message must pass before a new session is written for it (a new session has nothing to continue). */
-function checkMessage(body: Record<string, unknown>, session: SessionRecord | undefined): void {
-  const type = body.type;
-  if (typeof type !== 'string' || !Object.hasOwn(MESSAGE_TYPES, type)) {
-    throw badRequest(`Unknown message type; send one of ${Object.keys(MESSAGE_TYPES).join(', ')}.`, {
-      code: 'unknown_message',
-    });
-  }
-  if (type === 'set_defaults') {
-    const defaults = body.defaults;
-    if (!isObject(defaults)) throw badRequest('set_defaults takes {defaults: {…}}.');
-    if (JSON.stringify(mergedDefaults(session?.defaults, defaults)).length > MAX_DEFAULTS_LENGTH)
-      throw tooLargeDefaults();
-  }
+function checkMessage(body: MessageInput, session: SessionRecord | undefined): void {
+  if (
+    body.type === 'set_defaults' &&
+    JSON.stringify(mergedDefaults(session?.defaults, body.defaults ?? {})).length > MAX_DEFAULTS_LENGTH
+  )
+    throw tooLargeDefaults();
   if (session) return;
-  if (type === 'next_page') throw noQuery();
-  if (type === 'publish_status') throw nothingPending();
+  if (body.type === 'next_page') throw noQuery();
+  if (body.type === 'publish_status') throw nothingPending();
 }
 
-export async function message(scope: OperationScope, body: Record<string, unknown>) {
+export async function message(scope: OperationScope, body: MessageInput) {
   const begun = await begin(scope, (_definition, session) => checkMessage(body, session));
   const { session, storedSession } = begun;
   switch (body.type) {
@@ -359,7 +326,8 @@ export async function message(scope: OperationScope, body: Record<string, unknow
     case 'publish_status':
       return checkPending(scope, begun);
     case 'set_defaults': {
-      const defaults = body.defaults as Record<string, unknown>;
+      // The contract requires defaults (an object) with set_defaults.
+      const defaults = body.defaults ?? {};
       const updated = await updateSession(scope.tenantId, session.id, (s) => {
         // Checked again on the session as it is now: another request may have added defaults meanwhile.
         const next = mergedDefaults(s.defaults, defaults);
