@@ -5,7 +5,7 @@ import { ConnectorDefinition } from '../src/catalog/types';
 import { exchangeCode } from '../src/oauth/engine';
 import { callApi, PlatformApiError } from '../src/platforms/api';
 import { metaApi } from '../src/platforms/meta/api';
-import { platformFailure } from '../src/services/platformErrors';
+import { knownError } from '../src/http/errors';
 import { FakeServer, startFakeServer } from './fakes/http';
 
 const TOKEN = 'EAAGm0PX4ZCpsBAKZCZB7Xa9u0IvAQWx2ZB1x4yZCz0h8Q3l';
@@ -71,9 +71,8 @@ describe('an answer nested past what the service reads', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformApiError);
     expect((err as PlatformApiError).failure.kind).toBe('platform');
-    const answer = platformFailure(err as PlatformApiError);
-    expect(answer.status).toBe(502);
-    expect(answer.code).toBe('platform_error');
+    // As the API answers it.
+    expect(knownError(err)).toEqual(expect.objectContaining({ status: 502, code: 'platform_error' }));
     // Nesting a real platform uses is read as before.
     const shallow = await callApi(metaApi, { definition: meta(), config: {} }, 'x', {
       method: 'GET',

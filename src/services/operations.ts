@@ -2,7 +2,6 @@
 // connection. Platform specifics live in each family's operations module; this is the shared part.
 import { createHash, randomBytes } from 'node:crypto';
 import { validateExecute, validateQuery } from '../platforms/registry/validation';
-import { ApiError, badRequest, conflict } from '../http/errors';
 import { AccountInput, ExecuteInput, MESSAGE_TYPES, MessageInput, QueryInput } from '../openapi/operations';
 import { familyOperations } from '../platforms/registry/operations';
 import {
@@ -22,6 +21,7 @@ import { loadConnection } from './connectionRecords';
 import { operationCall } from './operationCall';
 import { checkReport, ReportRequest, reportPage } from './reports';
 import { openSession, sessionState, updateSession } from './sessions';
+import { conflict, DomainError, invalid } from '../shared/errors';
 
 export interface OperationScope {
   tenantId: string;
@@ -73,8 +73,8 @@ export async function begin(scope: OperationScope, check?: RequestCheck) {
 
 const newCursorHandle = () => `cur_${randomBytes(16).toString('base64url')}`;
 
-function invalid(what: string, errors: Array<{ path: string; message: string }>): ApiError {
-  return badRequest(`The ${what} is not valid for this connector type.`, {
+function invalidInput(what: string, errors: Array<{ path: string; message: string }>): DomainError {
+  return invalid(`The ${what} is not valid for this connector type.`, {
     code: 'invalid_input',
     details: errors,
   });
@@ -124,7 +124,7 @@ export async function selectAccount(scope: OperationScope, body: AccountInput) {
   const { accounts } = await accountsOf(family, call, { cap: settings().accountListLimit, find: accountId });
   const account = accounts.find((a: Account) => a.id === accountId);
   if (!account) {
-    throw badRequest(`'${accountId.slice(0, 64)}' is not one of this connection's accounts.`, {
+    throw invalid(`'${accountId.slice(0, 64)}' is not one of this connection's accounts.`, {
       code: 'unknown_account',
     });
   }
@@ -194,7 +194,7 @@ export async function query(scope: OperationScope, body: QueryInput) {
     // Session defaults (set_defaults) fill what the query leaves out; a new session has none.
     merged = { ...session?.defaults, ...body.query };
     const result = validateQuery(definition.type, merged);
-    if (!result.valid) throw invalid('query', result.errors);
+    if (!result.valid) throw invalidInput('query', result.errors);
   });
   return report ? runReport(begun, report, undefined) : runQuery(begun, merged, undefined);
 }
@@ -205,12 +205,12 @@ export async function execute(scope: OperationScope, body: ExecuteInput) {
   const { stored, storedSession, session, family } = await begin(scope, (definition) => {
     const result = validateExecute(definition.type, operation, p);
     if (!result) {
-      throw badRequest(
+      throw invalid(
         `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${Object.keys(definition.operations.execute).join(', ')}.`,
         { code: 'unknown_operation' },
       );
     }
-    if (!result.valid) throw invalid(`params of ${operation}`, result.errors);
+    if (!result.valid) throw invalidInput(`params of ${operation}`, result.errors);
   });
   const key = requestKey(operation, p, body.idempotency_key);
   const accountId = (typeof p.account_id === 'string' && p.account_id) || session.accountId;
@@ -272,7 +272,9 @@ async function settleExecute(
 async function checkPending(scope: OperationScope, begun: Begun) {
   const { stored, storedSession, session, family } = begun;
   const pending = session.pendingExecute;
-  if (!pending || !family.resume) throw nothingPending();
+  if (!pending || !family.resume) {
+    throw nothingPending();
+  }
   const call = await operationCall(scope.tenantId, stored, session.accountId);
   const outcome = await family.resume(call, pending.operation, pending.resume);
   return settleExecute(scope.tenantId, storedSession, pending.operation, pending.key, outcome);
@@ -282,7 +284,7 @@ const noQuery = () => conflict('This session has no query to continue; POST …/
 const nothingPending = () =>
   conflict('This session has no execute in progress.', { code: 'nothing_pending' });
 const MAX_DEFAULTS_LENGTH = 8192;
-const tooLargeDefaults = () => badRequest('The defaults are too large (8 KiB at most).');
+const tooLargeDefaults = () => invalid('The defaults are too large (8 KiB at most).');
 
 /** The defaults after set_defaults: null removes one. */
 function mergedDefaults(current: Record<string, unknown> | undefined, change: Record<string, unknown>) {
@@ -353,7 +355,7 @@ export async function message(scope: OperationScope, body: MessageInput) {
       return { session: updated, data: sessionState(updated) };
     }
     default:
-      throw badRequest(`Unknown message type; send one of ${Object.keys(MESSAGE_TYPES).join(', ')}.`, {
+      throw invalid(`Unknown message type; send one of ${Object.keys(MESSAGE_TYPES).join(', ')}.`, {
         code: 'unknown_message',
       });
   }
