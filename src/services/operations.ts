@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { validateExecute, validateQuery } from '../platforms/registry/validation';
 import { AccountInput, ExecuteInput, MESSAGE_TYPES, MessageInput, QueryInput } from '../openapi/operations';
-import { familyOperations } from '../platforms/registry/operations';
+import { families } from '../platforms/registry/families';
 import {
   Account,
   AccountLimit,
@@ -67,7 +67,7 @@ export async function begin(scope: OperationScope, check?: RequestCheck) {
     storedSession,
     session: storedSession.value,
     definition,
-    family: familyOperations[definition.family],
+    family: families[definition.family].operations,
   };
 }
 
