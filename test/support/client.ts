@@ -5,6 +5,7 @@
 import createClient, { Middleware } from 'openapi-fetch';
 import { ValidateFunction } from 'ajv/dist/2020';
 import { contractAjv, problemsOf } from '../../src/http/schemaValidator';
+import { RoutableEntry, Router } from '../../src/routing/router';
 import type { paths } from './openapi.generated';
 
 export type TypedClient = ReturnType<typeof createClient<paths>>;
@@ -55,6 +56,23 @@ export class ResponseChecker {
     return problemsOf('response', validate.errors ?? []).map((p) => `${p.path} ${p.message}`);
   }
 
+  /**
+   * The documented route (its OpenAPI path) a concrete request path under /api falls on, the way the hosts route
+   * it (a literal segment beats a parameter); undefined for a path no route takes (the fallback's 404/405).
+   */
+  routeOf(method: string, path: string): string | undefined {
+    this.router ??= new Router(
+      Object.entries(this.document.paths as Record<string, Json>).map(([documented, item]) => ({
+        route: documented.replace(/^\/api\//, ''),
+        methods: Object.keys(item).map((m) => m.toUpperCase()),
+      })),
+    );
+    const match = this.router.match(method, path.replace(/^\/api\//, '').split('?')[0]);
+    return match.kind === 'found' ? `/api/${match.entry.route}` : undefined;
+  }
+
+  private router?: Router<RoutableEntry>;
+
   /** The schema with the document's internal $refs replaced by what they point to. */
   private resolved(value: unknown): unknown {
     if (Array.isArray(value)) return value.map((v) => this.resolved(v));
@@ -85,6 +103,7 @@ export function checkerOf(baseUrl: string): Promise<ResponseChecker> {
       return new ResponseChecker((await res.json()) as Json);
     });
     checkers.set(baseUrl, checker);
+    checker.catch(() => checkers.delete(baseUrl)); // a host that is not up yet (or any more) is asked again
   }
   return checker;
 }
