@@ -7,6 +7,8 @@ import { ValidateFunction } from 'ajv/dist/2020';
 import { contractAjv, problemsOf } from '../../src/http/schemaValidator';
 import { RoutableEntry, Router } from '../../src/routing/router';
 import type { paths } from './openapi.generated';
+import { httpFunctions } from '../../functions/routes';
+import { openApiDocument } from '../../src/openapi/document';
 
 export type TypedClient = ReturnType<typeof createClient<paths>>;
 
@@ -19,7 +21,7 @@ export class ResponseChecker {
   /** How many responses were checked (a test can assert its checks ran). */
   checked = 0;
 
-  constructor(private readonly document: Json) {}
+  constructor(readonly document: Json) {}
 
   /** What is wrong with one response for the documented route `schemaPath` (its OpenAPI path); empty when none. */
   problems(
@@ -106,6 +108,18 @@ export function checkerOf(baseUrl: string): Promise<ResponseChecker> {
     checker.catch(() => checkers.delete(baseUrl)); // a host that is not up yet (or any more) is asked again
   }
   return checker;
+}
+
+let generated: ResponseChecker | undefined;
+
+/**
+ * The checker of the document the route table generates, in this process: the same code the hosts serve it
+ * from (reports-across.test.ts checks the served one equals it), without a request to the host, which tests that count the
+ * host's requests (observability) would see.
+ */
+export function generatedChecker(): ResponseChecker {
+  generated ??= new ResponseChecker(JSON.parse(JSON.stringify(openApiDocument(httpFunctions, '/'))) as Json);
+  return generated;
 }
 
 /** Checks every response against the served document; a mismatch throws, failing the request's test. */
