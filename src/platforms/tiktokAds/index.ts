@@ -1,8 +1,13 @@
-import { PlatformFamilyModule } from '../family';
+import { PlatformFamilyModule } from '../module/family';
 import { tiktokAdsApi } from './api';
 import { tiktokAdsAppProbe } from './verify';
+import { tiktokAdsDefinitions } from './definition';
+import { tiktokAdsOperations } from './operations';
 
 export const tiktokAdsFamily: PlatformFamilyModule = {
+  family: 'tiktok_ads',
+  definitions: tiktokAdsDefinitions,
+  operations: tiktokAdsOperations,
   appProbe: tiktokAdsAppProbe,
   api: tiktokAdsApi,
 };
