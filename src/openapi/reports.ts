@@ -2,6 +2,7 @@
 // schema the service validates each type's reports with.
 import { JsonSchema } from '../catalog/types';
 import { RouteContract } from './contract';
+import { PLATFORM_ERRORS } from './shared';
 import { BASE_METRICS, DERIVED_METRICS, DIMENSIONS } from '../platforms/reporting/canonical';
 import { reportSchema } from '../platforms/reporting/schema';
 
@@ -118,7 +119,7 @@ export const reportContracts = {
         ],
       },
     },
-    errors: [404, 409, 429, 502],
+    errors: PLATFORM_ERRORS,
     responses: {
       200: {
         description: 'One table over the connections, each one’s report, and which failed',
