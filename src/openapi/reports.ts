@@ -72,6 +72,17 @@ export const reportInfo: JsonSchema = {
 
 const named = (items: JsonSchema): JsonSchema => ({ type: 'array', items });
 
+const CONNECTION_ID: JsonSchema = { type: 'string', minLength: 1, maxLength: 64 };
+
+/** The body of POST /v1/connectors/reports, as its schema below states it: a first page, or the next one. */
+export type ReportsInput =
+  | {
+      connections: Array<string | { id: string; account_id?: string }>;
+      report: Record<string, unknown>;
+      cursor?: never;
+    }
+  | { cursor: string; connections?: never; report?: never };
+
 export const reportContracts = {
   across: {
     summary:
@@ -94,14 +105,14 @@ export const reportContracts = {
                 items: {
                   oneOf: [
                     {
-                      type: 'string',
+                      ...CONNECTION_ID,
                       description: 'A connection id (the report’s account_id, or the platform’s)',
                     },
                     {
                       type: 'object',
                       required: ['id'],
                       additionalProperties: false,
-                      properties: { id: { type: 'string' }, account_id: { type: 'string' } },
+                      properties: { id: CONNECTION_ID, account_id: CONNECTION_ID },
                       description: 'A connection and the account the report runs on there',
                     },
                   ],
