@@ -131,7 +131,7 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
       page_size: 50,
     },
     nextPage: 'rows',
-    // The type reads reports only: its execute answers 400 for any operation, listing none available.
-    execute: { none: 'TikTok Ads has no execute operations (any answers 400)' },
+    // The type reads reports only: its execute answers 400 for any operation, saying it has none.
+    execute: { none: 'TikTok Ads has no execute operations (any answers 400 saying so)' },
   },
 };

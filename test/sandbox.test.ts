@@ -212,14 +212,14 @@ describe('npm run sandbox', () => {
         expect(next.body.code).toBe('no_next_page');
       }
       if ('none' in guide.execute) {
-        // A type without execute operations: any operation answers 400 listing none available.
+        // A type without execute operations: any operation answers 400 saying it has none.
         const refused = await api('POST', ops('execute'), {
           body: { operation: 'publish_post', params: {} },
           headers: session,
         });
         expect({ status: refused.status, error: refused.body.error }).toEqual({
           status: 400,
-          error: `Unknown operation 'publish_post' for ${type}; available: .`,
+          error: `${type} has no execute operations: it only reads (POST …/query with a query or a report).`,
         });
       } else {
         const executed = await api('POST', ops('execute'), { body: guide.execute, headers: session });

@@ -203,8 +203,11 @@ export async function execute(scope: OperationScope, body: Record<string, unknow
   const params = body.params ?? {};
   const result = validateExecute(definition.type, operation, params);
   if (!result) {
+    const available = Object.keys(definition.operations.execute);
     throw badRequest(
-      `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${Object.keys(definition.operations.execute).join(', ')}.`,
+      available.length
+        ? `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${available.join(', ')}.`
+        : `${definition.type} has no execute operations: it only reads (POST …/query with a query or a report).`,
       { code: 'unknown_operation' },
     );
   }

@@ -106,3 +106,15 @@ export function halve(since: string, until: string): Array<[string, string]> | u
     [addDays(mid, 1), until],
   ];
 }
+
+/** Calendar months, the first and last clipped to the range. */
+export function monthsOf(since: string, until: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let start = since; start <= until; ) {
+    const next = monthOf(addDays(monthOf(start), 31)); // the 1st of the next month
+    const last = addDays(next, -1);
+    out.push([start, last < until ? last : until]);
+    start = next;
+  }
+  return out;
+}

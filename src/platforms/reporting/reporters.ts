@@ -4,12 +4,14 @@ import { ConnectorType } from '../../catalog/types';
 import { googleAdsReporter } from '../google/report';
 import { linkedinReporter } from '../linkedin/report';
 import { metaReporter } from '../meta/report';
+import { tiktokAdsReporter } from '../tiktokAds/report';
 import { FamilyReporter } from './types';
 
 export const reporters: Partial<Record<ConnectorType, FamilyReporter>> = {
   meta: metaReporter,
   google_ads: googleAdsReporter,
   linkedin: linkedinReporter,
+  tiktok_ads: tiktokAdsReporter,
 };
 
 export const reporterOf = (type: ConnectorType): FamilyReporter | undefined => reporters[type];
