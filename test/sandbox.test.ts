@@ -182,7 +182,7 @@ describe('npm run sandbox', () => {
   );
 
   it.each(SANDBOX_APPS.map((a) => a.type))(
-    '%s: the guide’s account, query (rows), next_page and execute work with the seeded ids',
+    '%s: the guide’s account, query (rows), next_page, report and execute work with the seeded ids',
     async (type) => {
       const id = connected.get(type);
       if (!id) throw new Error(`no ${type} connection`);
@@ -211,6 +211,20 @@ describe('npm run sandbox', () => {
         expect(next.status).toBe(409);
         expect(next.body.code).toBe('no_next_page');
       }
+      if (guide.report) {
+        const reported = await api('POST', ops('query'), {
+          body: { report: guide.report },
+          headers: session,
+        });
+        expect({ status: reported.status, error: reported.body.error }).toEqual({
+          status: 200,
+          error: undefined,
+        });
+        expect(reported.body.data.rows.length).toBeGreaterThan(0);
+        expect(reported.body.data.rows[0]).toEqual(
+          expect.objectContaining({ platform: type, account_id: guide.report.account_id }),
+        );
+      }
       if ('none' in guide.execute) {
         // A type without execute operations: any operation answers 400 saying it has none.
         const refused = await api('POST', ops('execute'), {
@@ -235,6 +249,7 @@ describe('npm run sandbox', () => {
     for (const app of SANDBOX_APPS) {
       const guide = SANDBOX_GUIDE[app.type];
       expect(output).toContain(JSON.stringify({ query: guide.query }));
+      if (guide.report) expect(output).toContain(JSON.stringify({ report: guide.report }));
       expect(output).toContain(
         'none' in guide.execute ? `none: ${guide.execute.none}` : JSON.stringify(guide.execute),
       );
