@@ -6,7 +6,7 @@ import { LogLevel } from '@azure/functions';
 import { resetSettings, settings } from '../src/settings';
 import { settingProblems } from '../src/settingsCheck';
 import { startAzurite, EmbeddedAzurite } from './azurite';
-import { queueOptionsOf, startQueueTriggers } from './queues';
+import { inFlightSecondsOf, queueOptionsOf, startQueueTriggers } from './queues';
 import { DEV_AUDIENCE, devIssuer } from './devIssuer';
 import { startLocalHost } from './server';
 
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   // Queue triggers poll in the background; a queue that cannot be reached is logged and polled again later.
   const queueTriggers = startQueueTriggers(
     routes.functions.filter((f) => f.kind === 'queue'),
-    queueOptionsOf(hostJson()),
+    { ...queueOptionsOf(hostJson()), inFlightSeconds: inFlightSecondsOf(env.LOCAL_QUEUE_IN_FLIGHT_SECONDS) },
     log,
   );
 

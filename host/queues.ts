@@ -3,8 +3,9 @@
 // messages, each hidden while its function runs; delete a message when the function succeeds; when it throws,
 // make the message visible again after visibilityTimeout, and once it has been dequeued maxDequeueCount times,
 // move it to `<queue>-poison`. Messages are base64-decoded (messageEncoding) and parsed when they are JSON.
-// One difference: an in-flight message is hidden for 30 s at a time (renewed while the function runs) rather
-// than the Functions host's 10 minutes, so a crashed local host's messages come back sooner.
+// One difference: an in-flight message is hidden for 30 s at a time (LOCAL_QUEUE_IN_FLIGHT_SECONDS; renewed at a
+// third of that while the function runs) rather than the Functions host's 10 minutes, so a crashed local host's
+// messages come back sooner.
 import { InvocationContext } from '@azure/functions';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +21,8 @@ export interface QueueOptions {
   /** Milliseconds a failed message stays hidden before it is tried again. */
   visibilityTimeout: number;
   messageEncoding: 'base64' | 'none';
+  /** Seconds a message being handled stays hidden; renewed at a third of that while its function runs. */
+  inFlightSeconds: number;
 }
 
 export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
@@ -28,11 +31,16 @@ export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
   maxPollingInterval: 60_000,
   visibilityTimeout: 0,
   messageEncoding: 'base64',
+  inFlightSeconds: 30,
 };
 
 const MIN_POLLING_MS = 100;
-const IN_FLIGHT_SECONDS = 30;
-const RENEW_MS = 10_000;
+
+/** LOCAL_QUEUE_IN_FLIGHT_SECONDS when a whole number of seconds from 1, else 30. */
+export function inFlightSecondsOf(raw: string | undefined): number {
+  const seconds = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isInteger(seconds) && seconds >= 1 ? seconds : DEFAULT_QUEUE_OPTIONS.inFlightSeconds;
+}
 
 /** A host.json TimeSpan ("00:00:02") or a number of milliseconds. */
 function milliseconds(value: unknown, fallback: number): number {
@@ -61,6 +69,7 @@ export function queueOptionsOf(hostJson: {
     ),
     visibilityTimeout: milliseconds(q.visibilityTimeout, DEFAULT_QUEUE_OPTIONS.visibilityTimeout),
     messageEncoding: q.messageEncoding === 'none' ? 'none' : 'base64',
+    inFlightSeconds: DEFAULT_QUEUE_OPTIONS.inFlightSeconds,
   };
 }
 
@@ -110,14 +119,17 @@ function runOne(fn: QueueFunctionDeclaration, options: QueueOptions, log: Log): 
       },
     });
     // Keep the message hidden while the function runs.
-    const renew = setInterval(() => {
-      queue
-        .updateMessage(message.messageId, popReceipt, undefined, IN_FLIGHT_SECONDS)
-        .then((r) => {
-          if (r.popReceipt) popReceipt = r.popReceipt;
-        })
-        .catch(() => undefined);
-    }, RENEW_MS);
+    const renew = setInterval(
+      () => {
+        queue
+          .updateMessage(message.messageId, popReceipt, undefined, options.inFlightSeconds)
+          .then((r) => {
+            if (r.popReceipt) popReceipt = r.popReceipt;
+          })
+          .catch(() => undefined);
+      },
+      (options.inFlightSeconds * 1000) / 3,
+    );
     let failure: unknown;
     try {
       const text = message.messageText;
@@ -171,7 +183,7 @@ function runOne(fn: QueueFunctionDeclaration, options: QueueOptions, log: Log): 
         const queue = await queueClient(fn.queueName);
         const batch = await queue.receiveMessages({
           numberOfMessages: options.batchSize,
-          visibilityTimeout: IN_FLIGHT_SECONDS,
+          visibilityTimeout: options.inFlightSeconds,
         });
         received = batch.receivedMessageItems.length;
         if (failing) log('information', fn.name, '-', `queue ${fn.queueName} reachable again`);

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AllFakes, startAllFakes, TikTokAdsFake, XFake } from '../test/fakes';
 import { FakeConnectorType, PlatformFake } from '../test/fakes/types';
-import { SANDBOX_GUIDE } from './sandboxGuide';
+import { executeLine, SANDBOX_GUIDE } from './sandboxGuide';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DEFAULT_PORT = 7071;
@@ -209,7 +209,7 @@ function typeLines(typeWidth: number): string[] {
       ...(entry.report
         ? [`    ${pad}  query     ${JSON.stringify({ report: entry.report })}   → the unified report's rows`]
         : []),
-      `    ${pad}  execute   ${'none' in entry.execute ? `none: ${entry.execute.none}` : JSON.stringify(entry.execute)}`,
+      `    ${pad}  execute   ${executeLine(entry.execute)}`,
     ];
   });
 }

@@ -14,8 +14,11 @@ export interface GuideEntry {
   nextPage: 'rows' | 'no_next_page';
   /** For the types with the `report` capability: a unified report body that answers rows. */
   report?: Record<string, unknown>;
-  /** An execute that works, or, for a type without execute operations, the 400 it answers instead. */
-  execute: { operation: string; params: Record<string, unknown> } | { none: string };
+  /**
+   * An execute that works, or, for a type without execute operations, the 400 it answers instead. `accepted`:
+   * it answers 202 because the platform finishes it later (message publish_status follows it).
+   */
+  execute: { operation: string; params: Record<string, unknown>; accepted?: true } | { none: string };
 }
 
 const AD_ACCOUNT = `act_${META_SEED.adAccounts[0].accountId}`;
@@ -130,6 +133,8 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
         title: 'From the sandbox',
         privacy_level: 'SELF_ONLY',
       },
+      // TikTok processes the post after its init: 202, then message publish_status follows it.
+      accepted: true,
     },
   },
   tiktok_ads: {
@@ -148,3 +153,12 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
     execute: { none: 'TikTok Ads has no execute operations (any answers 400 saying so)' },
   },
 };
+
+/** The execute body of a guide entry, and what follows a 202. */
+export function executeLine(execute: GuideEntry['execute']): string {
+  if ('none' in execute) return `none: ${execute.none}`;
+  const { accepted, ...body } = execute;
+  return accepted
+    ? `${JSON.stringify(body)}   → 202; then message {"type":"publish_status"}`
+    : JSON.stringify(body);
+}

@@ -18,6 +18,8 @@ export interface Settings {
   auth: AuthSettings;
   tablesConnectionString?: string;
   tablesEndpoint?: string;
+  /** TABLES_RETRY_DELAY_MS: the Table Storage SDK's first retry delay (doubling per retry); the SDK's own unset. */
+  tablesRetryDelayMs?: number;
   keyVaultUrl?: string;
   localSecretsKey?: string;
   /** Where the local host keeps its data (Azurite, the generated local secret key). */
@@ -95,6 +97,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     tablesConnectionString: env.TABLES_CONNECTION_STRING || undefined,
     tablesEndpoint: env.TABLES_ENDPOINT || undefined,
+    tablesRetryDelayMs: env.TABLES_RETRY_DELAY_MS
+      ? positiveNumber(env.TABLES_RETRY_DELAY_MS, 1000)
+      : undefined,
     keyVaultUrl: env.KEY_VAULT_URL || undefined,
     localSecretsKey: env.LOCAL_SECRETS_KEY || undefined,
     dataDir: env.DATA_DIR || '.data',

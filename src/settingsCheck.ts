@@ -50,6 +50,15 @@ export function settingProblems(env: NodeJS.ProcessEnv): SettingProblem[] {
   check('SWEEP_INTERVAL_SECONDS', number(1, false), 'must be a number of seconds above 0');
   check('OAUTH_STATE_TTL_SECONDS', number(1, false), 'must be a number of seconds above 0');
   check('ORPHAN_SECRET_MIN_AGE_SECONDS', number(0, false), 'must be a number of seconds');
+  for (const name of ['WEBHOOK_ATTEMPT_TIMEOUT_SECONDS', 'WEBHOOK_OUTBOX_GRACE_SECONDS']) {
+    check(name, (v) => number(0, false)(v) && Number(v) > 0, 'must be a number of seconds above 0');
+  }
+  check(
+    'TABLES_RETRY_DELAY_MS',
+    (v) => number(1, true)(v) && Number(v) <= 60_000,
+    'must be a whole number of milliseconds from 1 to 60000',
+  );
+  check('LOCAL_QUEUE_IN_FLIGHT_SECONDS', number(1, true), 'must be a whole number of seconds from 1');
   check(
     'SESSION_IDLE_HOURS',
     (v) => number(0, false)(v) && Number(v) > 0,

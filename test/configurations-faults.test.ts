@@ -76,7 +76,10 @@ afterAll(async () => {
 });
 
 async function host(env: Record<string, string>): Promise<RunningHost> {
-  const h = await startHost({ env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...env } });
+  const h = await startHost({
+    // Storage retries after 50-100, 100-200 and 200-400 ms: the same three retries without the SDK's seconds.
+    env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, TABLES_RETRY_DELAY_MS: '50', ...env },
+  });
   hosts.push(h);
   return h;
 }

@@ -345,6 +345,12 @@ describe('TikTokFake', () => {
       source_info: { source: 'PULL_FROM_URL', video_url: 'https://cdn.example/clip.mp4' },
     };
     const { access_token } = await connect();
+    const unqueried = await publish(access_token, request);
+    expect(unqueried.status).toBe(400);
+    expect(await json(unqueried)).toMatchObject({ error: { code: 'invalid_params' } });
+    expect((await api('/post/publish/creator_info/query/', access_token, { method: 'POST' })).status).toBe(
+      200,
+    );
     const res = await publish(access_token, request);
     expect(res.status).toBe(200);
     const body = await json<Envelope<{ publish_id: string }>>(res);
@@ -367,6 +373,110 @@ describe('TikTokFake', () => {
     expect(refused.status).toBe(401);
     expect(await json(refused)).toMatchObject({ data: {}, error: { code: 'scope_not_authorized' } });
     expect(fake.publishes).toHaveLength(1);
+  });
+
+  describe('Direct Post', () => {
+    const request = (privacy_level: string) => ({
+      post_info: { title: 'Sandbox clip', privacy_level },
+      source_info: { source: 'PULL_FROM_URL', video_url: 'https://cdn.example/clip.mp4' },
+    });
+    const post = (path: string, token: string, body?: Json) =>
+      api(`/post/publish/${path}/`, token, { method: 'POST', body: body && JSON.stringify(body) });
+    const creatorInfo = async (token: string) =>
+      (await json<Envelope>(await post('creator_info/query', token))).data;
+
+    it("gives the creator's options, which depend on whether the account is private", async () => {
+      const { access_token } = await connect();
+      expect(await creatorInfo(access_token)).toEqual({
+        creator_avatar_url: fake.user.avatar_url,
+        creator_username: fake.user.username,
+        creator_nickname: fake.user.display_name,
+        privacy_level_options: ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'SELF_ONLY'],
+        comment_disabled: false,
+        duet_disabled: false,
+        stitch_disabled: true,
+        max_video_post_duration_sec: 600,
+      });
+      fake.setAccountPrivate(true);
+      expect((await creatorInfo(access_token)).privacy_level_options).toEqual([
+        'FOLLOWER_OF_CREATOR',
+        'MUTUAL_FOLLOW_FRIENDS',
+        'SELF_ONLY',
+      ]);
+      const mismatch = await post('video/init', access_token, request('PUBLIC_TO_EVERYONE'));
+      expect(mismatch.status).toBe(400);
+      expect(await json(mismatch)).toMatchObject({ error: { code: 'privacy_level_option_mismatch' } });
+      expect(fake.publishes).toHaveLength(0);
+    });
+
+    it('an unaudited client posts only SELF_ONLY, and only to a private account', async () => {
+      fake.setAudited(APP.clientId, false);
+      const { access_token } = await connect();
+      await creatorInfo(access_token);
+      const refused = async (privacy: string) => {
+        const res = await post('video/init', access_token, request(privacy));
+        expect(res.status).toBe(403);
+        expect(await json(res)).toMatchObject({
+          error: { code: 'unaudited_client_can_only_post_to_private_accounts' },
+        });
+      };
+      await refused('SELF_ONLY'); // the account is public
+      fake.setAccountPrivate(true);
+      await refused('FOLLOWER_OF_CREATOR');
+      expect((await post('video/init', access_token, request('SELF_ONLY'))).status).toBe(200);
+      expect(fake.publishes).toHaveLength(1);
+    });
+
+    it('takes 6 inits a minute per token, sliding', async () => {
+      const first = await connect();
+      const second = await connect();
+      await creatorInfo(first.access_token);
+      await creatorInfo(second.access_token);
+      for (let i = 0; i < 6; i++) {
+        expect((await post('video/init', first.access_token, request('SELF_ONLY'))).status).toBe(200);
+        now += 5_000;
+      }
+      const limited = await post('video/init', first.access_token, request('SELF_ONLY'));
+      expect(limited.status).toBe(429);
+      expect(await json(limited)).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
+      expect((await post('video/init', second.access_token, request('SELF_ONLY'))).status).toBe(200);
+      now += 36_000; // the first two inits left the window (the refused one still counts in it)
+      expect((await post('video/init', first.access_token, request('SELF_ONLY'))).status).toBe(200);
+    });
+
+    it('reports the status: processing, then complete (post ids as int64 for a public post), or failed', async () => {
+      const { access_token } = await connect();
+      await creatorInfo(access_token);
+      const init = async (privacy: string) =>
+        (
+          await json<Envelope<{ publish_id: string }>>(
+            await post('video/init', access_token, request(privacy)),
+          )
+        ).data.publish_id;
+      const status = async (publish_id: string) => {
+        const res = await post('status/fetch', access_token, { publish_id });
+        return { status: res.status, text: await res.text() };
+      };
+      const id = await init('PUBLIC_TO_EVERYONE');
+      const processing = JSON.parse((await status(id)).text) as Envelope;
+      expect(processing.data).toEqual(
+        expect.objectContaining({ status: 'PROCESSING_DOWNLOAD', publicaly_available_post_id: [] }),
+      );
+      now += 30_000;
+      const done = await status(id);
+      expect(JSON.parse(done.text)).toMatchObject({ data: { status: 'PUBLISH_COMPLETE' } });
+      expect(done.text).toContain(`"publicaly_available_post_id":[${fake.publishes[0].postId}]`);
+
+      fake.failNextPublish('duration_check_failed');
+      const failed = await status(await init('SELF_ONLY'));
+      expect(JSON.parse(failed.text)).toMatchObject({
+        data: { status: 'FAILED', fail_reason: 'duration_check_failed', publicaly_available_post_id: [] },
+      });
+      const unknown = await status('v_pub_url~v2.1');
+      expect(unknown.status).toBe(400);
+      const other = await connect();
+      expect((await post('status/fetch', other.access_token, { publish_id: id })).status).toBe(200);
+    });
   });
 
   it('answers each queued fault in the TikTok envelope', async () => {

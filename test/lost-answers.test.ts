@@ -33,6 +33,8 @@ beforeAll(async () => {
       AUTH_AUDIENCE: TEST_AUDIENCE,
       TABLES_CONNECTION_STRING: throughProxy(azurite.connectionString, proxy.url),
       LOCAL_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+      // Storage retries after 50-100, 100-200 and 200-400 ms: the same retries without the SDK's seconds.
+      TABLES_RETRY_DELAY_MS: '50',
       ...tiktok.env(),
     },
   });

@@ -135,11 +135,11 @@ describe('query and next_page', () => {
 });
 
 describe('execute', () => {
-  it('starts a publish TikTok pulls from the URL, visible at TikTok', async () => {
+  it('starts a publish TikTok pulls from the URL, visible at TikTok (202: TikTok then processes it)', async () => {
     const res = await api('POST', ops('execute'), { body: { operation: 'publish_video', params: VIDEO } });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(202);
     const published = tiktok.publishes[tiktok.publishes.length - 1];
-    expect(res.body.data.result).toEqual({ publish_id: published.publish_id });
+    expect(res.body.data.result).toEqual({ publish_id: published.publish_id, status: 'in_progress' });
     expect(published).toEqual(
       expect.objectContaining({ title: VIDEO.title, privacy_level: 'SELF_ONLY', video_url: VIDEO.video_url }),
     );
@@ -192,7 +192,7 @@ describe('platform failures', () => {
   it('a publish is never retried', async () => {
     const count = tiktok.publishes.length;
     const before = calls('/v2/post/publish/video/init/');
-    tiktok.failNext('server_error', /publish/);
+    tiktok.failNext('server_error', /video\/init/);
     const res = await api('POST', ops('execute'), { body: { operation: 'publish_video', params: VIDEO } });
     expect(res.status).toBe(502);
     expect(calls('/v2/post/publish/video/init/') - before).toBe(1);
@@ -209,7 +209,7 @@ describe('platform failures', () => {
     tiktok.expireAccessTokens();
     expect(
       (await api('POST', ops('execute'), { body: { operation: 'publish_video', params: VIDEO } })).status,
-    ).toBe(200);
+    ).toBe(202);
     tiktok.expireAccessTokens();
     expect((await api('GET', ops('metadata'))).status).toBe(200);
     expect(tiktok.stats.refreshes - before).toBe(4);

@@ -26,8 +26,10 @@ beforeAll(async () => {
       TABLES_CONNECTION_STRING: throughProxy(azurite.connectionString, proxy.url),
       LOCAL_SECRETS_KEY: Buffer.alloc(32, 9).toString('base64'),
       SWEEP_INTERVAL_SECONDS: '1',
-      // Longer than the SDK's retries of the failing writes (about 12 s), so the orphan is seen first.
-      ORPHAN_SECRET_MIN_AGE_SECONDS: '20',
+      // Storage retries after 50-100, 100-200 and 200-400 ms instead of the SDK's seconds.
+      TABLES_RETRY_DELAY_MS: '50',
+      // Well past the SDK's retries of the failing writes (under 2 s), so the orphan is seen first.
+      ORPHAN_SECRET_MIN_AGE_SECONDS: '6',
     },
   });
   api = apiClient(host.api, await issuer.token({ tid: tenantId }));

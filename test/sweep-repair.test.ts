@@ -5,7 +5,7 @@
 // so at warning level, never as an error.
 import { randomUUID } from 'node:crypto';
 import { odata, TableClient } from '@azure/data-tables';
-import { Api, apiClient } from './support/api';
+import { Api, apiClient, ApiResponse } from './support/api';
 import { startTestAzurite, TestAzurite } from './support/azurite';
 import { FaultProxy, startFaultProxy, throughProxy } from './support/faultProxy';
 import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
@@ -17,6 +17,7 @@ let azuriteOpen = false;
 let proxy: FaultProxy;
 let host: RunningHost;
 let api: Api;
+let abandoned: ApiResponse;
 const tenantId = randomUUID();
 
 interface Repair {
@@ -38,14 +39,18 @@ beforeAll(async () => {
       TABLES_CONNECTION_STRING: throughProxy(azurite.connectionString, proxy.url),
       LOCAL_SECRETS_KEY: Buffer.alloc(32, 5).toString('base64'),
       SWEEP_INTERVAL_SECONDS: '1',
-      // Longer than the SDK's retries of the failing record write below (about 8 s); the repair runs every 2.5 s.
-      ORPHAN_SECRET_MIN_AGE_SECONDS: '10',
+      // Storage retries after 50-100, 100-200 and 200-400 ms instead of the SDK's seconds.
+      TABLES_RETRY_DELAY_MS: '50',
+      // Well past the failing record write's retries below (under a second); the repair runs every 1.5 s.
+      ORPHAN_SECRET_MIN_AGE_SECONDS: '6',
       OAUTH_STATE_TTL_SECONDS: '2',
       CONNECTOR_TIKTOK_CLIENT_ID: 'ttrepair01',
       CONNECTOR_TIKTOK_CLIENT_SECRET: 'tt-repair-secret-0123456789',
     },
   });
   api = apiClient(host.api, await issuer.token({ tid: tenantId }));
+  // Started now, so its authorization runs out (twice the state's 2 s) while the first test waits for its repair.
+  abandoned = await api('POST', '/v1/connectors/oauth', { body: { connector_type: 'tiktok' } });
 });
 
 afterAll(async () => {
@@ -115,9 +120,9 @@ it('removes a secret version no record names, and keeps the one the record names
 }, 60000);
 
 it('marks a pending connection whose authorization can no longer complete as error, authorization_abandoned', async () => {
-  const created = await api('POST', '/v1/connectors/oauth', { body: { connector_type: 'tiktok' } });
-  expect(created.status).toBe(201);
-  const id: string = created.body.data.id;
+  expect(abandoned.status).toBe(201);
+  expect(abandoned.body.data.status).toBe('pending');
+  const id: string = abandoned.body.data.id;
   await waitFor('the connection to be marked abandoned', async () => {
     const got = await api('GET', `/v1/connectors/oauth/${id}`);
     return got.body.data.status === 'error';

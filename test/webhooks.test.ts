@@ -336,7 +336,13 @@ describe('durability', () => {
     // Its own storage, so no other host can take the message.
     const own = await startTestAzurite({ queue: true });
     try {
-      const env = { TABLES_CONNECTION_STRING: own.connectionString };
+      // A message being handled is hidden for 2 s at a time (renewed while its attempt runs) and a delivery's
+      // lease is 4 s (a 2 s attempt timeout), so the killed host's wake-up comes back within seconds.
+      const env = {
+        TABLES_CONNECTION_STRING: own.connectionString,
+        LOCAL_QUEUE_IN_FLIGHT_SECONDS: '2',
+        WEBHOOK_ATTEMPT_TIMEOUT_SECONDS: '2',
+      };
       const doomed = await extraHost(env);
       const apiDoomed = apiClient(doomed.api, await issuer.token());
       const created = await apiDoomed('POST', '/v1/connectors/webhooks', {
@@ -398,8 +404,8 @@ describe('durability', () => {
     const [pending] = (await apiCut('GET', `/v1/connectors/webhooks/${sub.id}/deliveries`)).body.data;
     expect(pending).toEqual(expect.objectContaining({ status: 'pending', attempts: 0 }));
     await cut.stop();
-    // A host with a working queue drains the outbox on its timer.
-    await extraHost({ WEBHOOK_OUTBOX_INTERVAL_SECONDS: '1' });
+    // A host with a working queue drains the outbox on its timer (rows older than a second).
+    await extraHost({ WEBHOOK_OUTBOX_INTERVAL_SECONDS: '1', WEBHOOK_OUTBOX_GRACE_SECONDS: '1' });
     const [w] = await receiver.waitFor(1, sub.at);
     expect(w.headers['webhook-id']).toBe(ping.body.data.id);
     await deliveriesWhen(sub.id, (l) => l[0]?.status === 'delivered');

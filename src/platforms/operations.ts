@@ -41,6 +41,16 @@ export interface CallOptions {
   report?: boolean;
 }
 
+/** A budget of calls the platform allows per user token (TikTok: 6 Direct Post inits a minute). */
+export interface CallBudget {
+  /** Names the budget in the service's table (one per platform call kind). */
+  name: string;
+  limit: number;
+  windowSeconds: number;
+  /** The platform's rule in words, for the 429 a caller gets when it is spent. */
+  rule: string;
+}
+
 export interface OperationCall {
   /** The connection the call acts for (what a family learns about it can be kept by this id). */
   connectionId: string;
@@ -51,6 +61,12 @@ export interface OperationCall {
   /** The token set's extras (TikTok open_id…). */
   tokenExtras: Record<string, string | undefined>;
   api(req: PlatformRequest, options?: CallOptions): Promise<PlatformResponse>;
+  /**
+   * Spends one call of a per-token budget the platform sets, counted by the service for the connection across
+   * instances: when it is spent, 429 with Retry-After and the platform is not called. Resolves to a function
+   * that gives the call back (for when the platform was not called after all).
+   */
+  spend(budget: CallBudget): Promise<() => Promise<void>>;
 }
 
 /**

@@ -6,6 +6,7 @@ import { ApiFailure, callApi, PlatformApiError } from '../platforms/api';
 import { PlatformUnreachableError } from '../platforms/http';
 import { OperationCall } from '../platforms/operations';
 import { families } from '../platforms';
+import { spendCallBudget } from './callBudgets';
 import { updateConnection } from './connectionRecords';
 import { lapsedStatus } from './platformErrors';
 import { freshToken, FreshToken } from './tokenLifecycle';
@@ -54,6 +55,7 @@ export async function operationCall(
     config: fresh.context.config,
     accountId,
     tokenExtras: extras,
+    spend: (budget) => spendCallBudget(connectionId, budget),
     async api(req, options = {}) {
       const idempotent = req.method === 'GET' || options.idempotent === true;
       let renewed = false;

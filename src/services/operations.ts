@@ -292,7 +292,7 @@ export const MESSAGE_TYPES = {
     'Merge {defaults: {…}} into the values later queries inherit (e.g. date_preset, time_range, start_date); null removes one.',
   reset: 'Forget the active account, the last query, its cursor and the defaults.',
   publish_status:
-    'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video): 200 with the result when it has finished, 202 while it is still in progress.',
+    'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video or a TikTok post): 200 with the result when it has finished, 202 while it is still in progress.',
 };
 
 export async function message(scope: OperationScope, body: Record<string, unknown>) {

@@ -22,6 +22,7 @@ export function platformFailure(err: PlatformApiError | PlatformUnreachableError
     case 'bad_request':
       return new ApiError(400, failure.message, {
         code: failure.queryTooLarge ? 'platform_query_too_large' : 'platform_rejected_request',
+        ...(failure.reason ? { details: { reason: failure.reason } } : {}),
       });
     case 'not_found':
       return new ApiError(404, failure.message, { code: 'platform_not_found' });

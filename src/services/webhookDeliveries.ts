@@ -22,7 +22,7 @@ import {
   SubscriptionRecord,
 } from '../stores/webhookStore';
 import { AddressPolicy } from '../webhooks/addressPolicy';
-import { ATTEMPT_TIMEOUT_MS, attemptDelivery, AttemptResult } from '../webhooks/sender';
+import { attemptDelivery, AttemptResult, attemptTimeoutMs } from '../webhooks/sender';
 import { signedHeaders } from '../webhooks/signature';
 
 export const WEBHOOK_QUEUE = 'webhook-deliveries';
@@ -34,10 +34,25 @@ export interface WakeUp {
   attempt: number;
 }
 
-/** Longer than one attempt can take, so a live attempt is never taken over; a crashed one is after this. */
-const LEASE_MS = ATTEMPT_TIMEOUT_MS + 15_000;
-/** How old an outbox row must be before the drain sends it: younger ones are still being sent by their writer. */
-const OUTBOX_GRACE_MS = 15_000;
+/**
+ * Longer than one attempt can take (its timeout, and as much again up to 15 s), so a live attempt is never taken
+ * over; a crashed one is after this. 30 s with the default attempt timeout.
+ */
+const leaseMs = () => {
+  const attempt = attemptTimeoutMs();
+  return attempt + Math.min(attempt, 15_000);
+};
+
+const DEFAULT_OUTBOX_GRACE_SECONDS = 15;
+
+/**
+ * How old an outbox row must be before the drain sends it: younger ones are still being sent by their writer.
+ * WEBHOOK_OUTBOX_GRACE_SECONDS when a positive number, else 15 s.
+ */
+export function outboxGraceMs(raw: string | undefined = process.env.WEBHOOK_OUTBOX_GRACE_SECONDS): number {
+  const seconds = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_OUTBOX_GRACE_SECONDS) * 1000;
+}
 
 export const signingSecretRef = (tenantId: string, subscriptionId: string) =>
   ({ tenantId, kind: 'webhook', id: subscriptionId }) as const;
@@ -200,7 +215,7 @@ async function claim(
     }
     const now = new Date().toISOString();
     try {
-      const leased = { ...d, leaseUntil: new Date(Date.now() + LEASE_MS).toISOString(), updatedAt: now };
+      const leased = { ...d, leaseUntil: new Date(Date.now() + leaseMs()).toISOString(), updatedAt: now };
       return { claimed: { value: leased, etag: await deliveries.replace(leased, stored.etag) } };
     } catch (err) {
       if (!(err instanceof EtagMismatchError)) throw err;
@@ -277,7 +292,7 @@ export async function wakeDelivery(message: unknown, log: DeliveryLog = quiet): 
 /** Sends the wake-ups whose writer could not (the queue was unreachable, or the writer stopped). */
 export async function drainWebhookOutbox(log: DeliveryLog = quiet): Promise<{ sent: number; left: number }> {
   const { odata } = await tablesSdk();
-  const cutoff = new Date(Date.now() - OUTBOX_GRACE_MS).toISOString();
+  const cutoff = new Date(Date.now() - outboxGraceMs()).toISOString();
   const result = { sent: 0, left: 0 };
   for await (const { value, etag } of outbox.all(odata`createdAt lt ${cutoff}`)) {
     if (await dispatch(value, log, etag)) result.sent++;

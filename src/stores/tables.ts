@@ -35,9 +35,15 @@ const clients = new Map<string, Promise<TableClient>>();
 async function createClient(table: string): Promise<TableClient> {
   const { TableClient } = await tablesSdk();
   const s = settings();
+  // The SDK retries a 5xx or a network error three times, after up to 1, 2 and 4 s unless told otherwise.
+  const retry =
+    s.tablesRetryDelayMs === undefined ? {} : { retryOptions: { retryDelayInMs: s.tablesRetryDelayMs } };
   const client = s.tablesConnectionString
-    ? TableClient.fromConnectionString(s.tablesConnectionString, table, { allowInsecureConnection: true })
-    : new TableClient(tablesTarget().endpoint, table, await defaultCredential());
+    ? TableClient.fromConnectionString(s.tablesConnectionString, table, {
+        allowInsecureConnection: true,
+        ...retry,
+      })
+    : new TableClient(tablesTarget().endpoint, table, await defaultCredential(), retry);
   try {
     await client.createTable();
   } catch (err) {

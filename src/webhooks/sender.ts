@@ -1,12 +1,21 @@
 // One delivery attempt: POST the signed body to the subscriber's URL through a connection pool whose every
 // connection is opened to an address the policy has just checked. No redirect is followed (undici's request
-// follows none), the whole attempt has 15 s, and at most 64 KiB of the answer is read and thrown away.
+// follows none), the whole attempt has 15 s (WEBHOOK_ATTEMPT_TIMEOUT_SECONDS), and at most 64 KiB of the answer
+// is read and thrown away.
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { AddressPolicy, checkAddress, hostOf, RefusedUrlError, systemLookup } from './addressPolicy';
 
-export const ATTEMPT_TIMEOUT_MS = 15_000;
+const DEFAULT_ATTEMPT_TIMEOUT_SECONDS = 15;
+
+/** WEBHOOK_ATTEMPT_TIMEOUT_SECONDS when a positive number, else 15 s: the most one attempt may take. */
+export function attemptTimeoutMs(
+  raw: string | undefined = process.env.WEBHOOK_ATTEMPT_TIMEOUT_SECONDS,
+): number {
+  const seconds = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_ATTEMPT_TIMEOUT_SECONDS) * 1000;
+}
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface AttemptResult {
@@ -84,15 +93,16 @@ export async function attemptDelivery(
     return { delivered: false, reason: 'refused_address' };
   }
   const { request, dispatcher } = await client(policy);
+  const timeoutMs = attemptTimeoutMs();
   try {
     const res = await request(target, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Supertrack-Webhooks/1', ...headers },
       body,
       dispatcher,
-      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-      headersTimeout: ATTEMPT_TIMEOUT_MS,
-      bodyTimeout: ATTEMPT_TIMEOUT_MS,
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
     await drain(res.body).catch(() => undefined);
     const delivered = res.statusCode >= 200 && res.statusCode < 300;

@@ -1,5 +1,20 @@
 // A stand-in for TikTok Login Kit v2 and the organic (Display / Content Posting) API v2: OAuth with
 // client_key, comma-separated scopes and rotating refresh tokens, and the {data, error} envelope.
+//
+// Direct Post as TikTok documents it (content-posting-api-reference-direct-post, -query-creator-info,
+// -get-video-status, content-sharing-guidelines):
+// - creator_info/query gives the creator's privacy_level_options (public account: PUBLIC_TO_EVERYONE,
+//   MUTUAL_FOLLOW_FRIENDS, SELF_ONLY; private account: FOLLOWER_OF_CREATOR, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY);
+//   20 requests a minute per token.
+// - video/init/: 6 requests a minute per token (429 rate_limit_exceeded); a privacy level outside the options is
+//   privacy_level_option_mismatch; an unaudited client (setAudited) may post only SELF_ONLY, to private accounts
+//   (403 unaudited_client_can_only_post_to_private_accounts).
+//   Stricter than the docs, which make it a UX rule: an init with a token that never queried creator info is
+//   refused (invalid_params).
+// - status/fetch/: PROCESSING_DOWNLOAD for `publishSeconds` of the fake's clock, then PUBLISH_COMPLETE (or FAILED
+//   with a fail_reason, see failNextPublish); 30 requests a minute per token. Post ids are int64 numbers in
+//   the JSON text, as TikTok sends them (beyond JavaScript's safe integers).
+// Rate windows slide over the last 60 s of the fake's clock, as TikTok documents.
 import { createHash, randomBytes } from 'node:crypto';
 import {
   Clock,
@@ -31,6 +46,11 @@ const REFRESH_TOKEN_TTL_SECONDS = 15_552_000; // 180 days
 const CLIENT_TOKEN_TTL_SECONDS = 7200;
 const DEFAULT_CODE_TTL_SECONDS = 600;
 const RATE_LIMIT_PER_MINUTE = 600;
+const INIT_PER_MINUTE = 6;
+const CREATOR_INFO_PER_MINUTE = 20;
+const STATUS_PER_MINUTE = 30;
+const DEFAULT_PUBLISH_SECONDS = 30;
+const MAX_VIDEO_POST_DURATION_SEC = 600;
 const MAX_VIDEOS_PER_PAGE = 20;
 const DEFAULT_VIDEOS_PER_PAGE = 10;
 
@@ -110,6 +130,15 @@ const API_ERRORS = {
   },
   scope_permission_missed: { status: 401, message: 'Some fields need additional scopes.' },
   invalid_params: { status: 400, message: 'One or more fields in request is invalid.' },
+  privacy_level_option_mismatch: {
+    status: 400,
+    message: 'The privacy_level is not one of the privacy_level_options of the creator.',
+  },
+  unaudited_client_can_only_post_to_private_accounts: {
+    status: 403,
+    message: 'Unaudited clients can only post to private accounts with SELF_ONLY privacy.',
+  },
+  spam_risk_too_many_posts: { status: 403, message: 'The daily post cap of the creator is reached.' },
 };
 type ApiErrorCode = keyof typeof API_ERRORS;
 
@@ -124,6 +153,8 @@ export interface TikTokFakeOptions {
   codeTtlSeconds?: number;
   /** Time source in epoch ms, so tests can age codes and tokens without sleeping. */
   clock?: Clock;
+  /** Seconds (of the fake's clock) a Direct Post takes from init to PUBLISH_COMPLETE; 30 unless given. */
+  publishSeconds?: number;
 }
 
 export interface TikTokUser {
@@ -168,7 +199,17 @@ export interface TikTokPublish {
   privacy_level: string;
   video_url: string;
   body: Record<string, unknown>;
+  clientKey: string;
+  openId: string;
+  /** Epoch ms of the init (fake's clock). */
+  createdAt: number;
+  /** The post's id once published (an int64, kept as its digits). */
+  postId: string;
+  /** Set when the post fails (failNextPublish). */
+  failReason?: string;
 }
+
+export type TikTokPublishStatus = 'PROCESSING_DOWNLOAD' | 'PUBLISH_COMPLETE' | 'FAILED';
 
 interface TikTokGrant {
   clientKey: string;
@@ -265,11 +306,23 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
   private readonly clientTokens: TokenBook<string>;
   private readonly limits: RateWindows;
   private codeSerial = 0;
+  private readonly publishSeconds: number;
+  /** Client keys TikTok has not audited for Direct Post (every client is audited unless set). */
+  private readonly unaudited = new Set<string>();
+  private accountPrivate = false;
+  private creatorCapped = false;
+  private readonly nextPublishFailures: string[] = [];
+  /** Access tokens that have queried creator info. */
+  private readonly creatorQueried = new Set<string>();
+  /** Per-endpoint, per-token request times (epoch ms) for TikTok's sliding one-minute windows. */
+  private readonly slidingCalls = new Map<string, number[]>();
 
   private readonly routes: Record<string, (req: FakeRequest, grant: TikTokGrant) => FakeResponse> = {
     'GET /v2/user/info/': (req, grant) => this.userInfo(req, grant),
     'POST /v2/video/list/': (req, grant) => this.videoList(req, grant),
+    'POST /v2/post/publish/creator_info/query/': (req, grant) => this.creatorInfo(req, grant),
     'POST /v2/post/publish/video/init/': (req, grant) => this.publishInit(req, grant),
+    'POST /v2/post/publish/status/fetch/': (req, grant) => this.publishStatus(req, grant),
   };
 
   private constructor(options: TikTokFakeOptions) {
@@ -278,6 +331,7 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
     this.codes = new CodeBook(options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, this.clock);
     this.clientTokens = new TokenBook(this.clock);
     this.limits = new RateWindows(60, this.clock);
+    this.publishSeconds = options.publishSeconds ?? DEFAULT_PUBLISH_SECONDS;
   }
 
   static async start(options: TikTokFakeOptions = {}): Promise<TikTokFake> {
@@ -296,6 +350,35 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
   /** Access tokens issued from now on live this long (a test can make only the first one short-lived). */
   setAccessTokenTtl(seconds: number): void {
     this.accessTtlSeconds = seconds;
+  }
+
+  /** Whether TikTok has audited the client for Direct Post (unaudited: SELF_ONLY to private accounts only). */
+  setAudited(clientKey: string, audited: boolean): void {
+    if (audited) this.unaudited.delete(clientKey);
+    else this.unaudited.add(clientKey);
+  }
+
+  /** Whether the user's account is set to private (it changes the creator's privacy level options). */
+  setAccountPrivate(isPrivate: boolean): void {
+    this.accountPrivate = isPrivate;
+  }
+
+  /** The creator has reached TikTok's daily post cap: creator info and inits answer spam_risk_too_many_posts. */
+  capCreatorPosts(capped = true): void {
+    this.creatorCapped = capped;
+  }
+
+  /** The next publish started fails at TikTok (status FAILED with this fail_reason). */
+  failNextPublish(reason = 'video_pull_failed'): void {
+    this.nextPublishFailures.push(reason);
+  }
+
+  /** A publish's status at the fake's time. */
+  publishStatusOf(publish: TikTokPublish): TikTokPublishStatus {
+    if (publish.failReason !== undefined) return 'FAILED';
+    return this.clock() < publish.createdAt + this.publishSeconds * 1000
+      ? 'PROCESSING_DOWNLOAD'
+      : 'PUBLISH_COMPLETE';
   }
 
   override expireAccessTokens(): void {
@@ -572,8 +655,43 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
     });
   }
 
+  /** Counts a call in TikTok's sliding one-minute window for `key`; true when the call is over `limit`. */
+  private overLimit(key: string, limit: number): boolean {
+    const now = this.clock();
+    const recent = (this.slidingCalls.get(key) ?? []).filter((t) => t > now - 60_000);
+    recent.push(now);
+    this.slidingCalls.set(key, recent);
+    return recent.length > limit;
+  }
+
+  private privacyOptions(): string[] {
+    return this.accountPrivate
+      ? ['FOLLOWER_OF_CREATOR', 'MUTUAL_FOLLOW_FRIENDS', 'SELF_ONLY']
+      : ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'SELF_ONLY'];
+  }
+
+  private creatorInfo(req: FakeRequest, grant: TikTokGrant): FakeResponse {
+    if (!grant.scopes.includes('video.publish')) return this.fail('scope_not_authorized');
+    const token = req.bearer() ?? '';
+    if (this.overLimit(`creator:${token}`, CREATOR_INFO_PER_MINUTE)) return this.fail('rate_limit_exceeded');
+    if (this.creatorCapped) return this.fail('spam_risk_too_many_posts');
+    this.creatorQueried.add(token);
+    return this.ok({
+      creator_avatar_url: this.user.avatar_url,
+      creator_username: this.user.username,
+      creator_nickname: this.user.display_name,
+      privacy_level_options: this.privacyOptions(),
+      comment_disabled: false,
+      duet_disabled: false,
+      stitch_disabled: true,
+      max_video_post_duration_sec: MAX_VIDEO_POST_DURATION_SEC,
+    });
+  }
+
   private publishInit(req: FakeRequest, grant: TikTokGrant): FakeResponse {
     if (!grant.scopes.includes('video.publish')) return this.fail('scope_not_authorized');
+    const token = req.bearer() ?? '';
+    if (this.overLimit(`init:${token}`, INIT_PER_MINUTE)) return this.fail('rate_limit_exceeded');
     const body = req.json();
     const postInfo = isRecord(body) ? body.post_info : undefined;
     const sourceInfo = isRecord(body) ? body.source_info : undefined;
@@ -595,8 +713,64 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
     ) {
       return this.fail('invalid_params', 'source_info must be PULL_FROM_URL with a video_url.');
     }
-    const publishId = `v_pub_url~v2.${7_400_000_000_000_000_000n + BigInt(this.publishes.length + 1)}`;
-    this.publishes.push({ publish_id: publishId, title, privacy_level: privacy, video_url: videoUrl, body });
+    if (!this.creatorQueried.has(token)) {
+      return this.fail(
+        'invalid_params',
+        'Query the creator info (/v2/post/publish/creator_info/query/) before posting with this token.',
+      );
+    }
+    if (this.creatorCapped) return this.fail('spam_risk_too_many_posts');
+    if (this.unaudited.has(grant.clientKey) && (privacy !== 'SELF_ONLY' || !this.accountPrivate)) {
+      return this.fail('unaudited_client_can_only_post_to_private_accounts');
+    }
+    if (!this.privacyOptions().includes(privacy)) return this.fail('privacy_level_option_mismatch');
+    const serial = BigInt(this.publishes.length + 1);
+    const publishId = `v_pub_url~v2.${7_400_000_000_000_000_000n + serial}`;
+    this.publishes.push({
+      publish_id: publishId,
+      title,
+      privacy_level: privacy,
+      video_url: videoUrl,
+      body,
+      clientKey: grant.clientKey,
+      openId: grant.openId,
+      createdAt: this.clock(),
+      postId: (7_450_000_000_000_000_001n + serial).toString(),
+      failReason: this.nextPublishFailures.shift(),
+    });
     return this.ok({ publish_id: publishId });
+  }
+
+  private publishStatus(req: FakeRequest, grant: TikTokGrant): FakeResponse {
+    if (!grant.scopes.includes('video.publish') && !grant.scopes.includes('video.upload')) {
+      return this.fail('scope_not_authorized');
+    }
+    if (this.overLimit(`status:${req.bearer() ?? ''}`, STATUS_PER_MINUTE))
+      return this.fail('rate_limit_exceeded');
+    const body = req.json();
+    const publishId = isRecord(body) ? body.publish_id : undefined;
+    if (typeof publishId !== 'string' || !publishId)
+      return this.fail('invalid_params', 'publish_id is required.');
+    const publish = this.publishes.find(
+      (p) => p.publish_id === publishId && p.clientKey === grant.clientKey && p.openId === grant.openId,
+    );
+    if (!publish) return this.fail('invalid_params', 'publish_id is invalid.');
+    const status = this.publishStatusOf(publish);
+    const size = 8_388_608;
+    const elapsed = Math.max(0, this.clock() - publish.createdAt) / (this.publishSeconds * 1000 || 1);
+    const downloaded = status === 'PROCESSING_DOWNLOAD' ? Math.floor(size * Math.min(0.9, elapsed)) : size;
+    // Post ids only for a public post, once published; written as int64 literals, as TikTok does.
+    const postIds =
+      status === 'PUBLISH_COMPLETE' && publish.privacy_level === 'PUBLIC_TO_EVERYONE' ? [publish.postId] : [];
+    const data =
+      `{"status":${JSON.stringify(status)}` +
+      (status === 'FAILED' ? `,"fail_reason":${JSON.stringify(publish.failReason)}` : '') +
+      `,"publicaly_available_post_id":[${postIds.join(',')}],"uploaded_bytes":0,"downloaded_bytes":${downloaded}}`;
+    const error = JSON.stringify({ code: 'ok', message: '', log_id: this.logId() });
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: `{"data":${data},"error":${error}}`,
+    };
   }
 }

@@ -1,6 +1,18 @@
 // TikTok's API wraps every answer as {data, error:{code, message, log_id}}; code "ok" is success.
-import { ApiDialect, failureFromStatus } from '../api';
+import { ApiDialect, ApiFailure, failureFromStatus } from '../api';
 import { field } from '../http';
+
+/** Content Posting refusals, by TikTok's code: what each means to the service, the code kept as the reason. */
+const POSTING: Record<string, ApiFailure['kind']> = {
+  privacy_level_option_mismatch: 'bad_request',
+  url_ownership_unverified: 'bad_request',
+  unaudited_client_can_only_post_to_private_accounts: 'forbidden',
+  spam_risk_user_banned_from_posting: 'forbidden',
+  // Daily caps: the creator's posts (about 15 a day) and an unaudited client's 5 users a day.
+  spam_risk_too_many_posts: 'quota_exhausted',
+  spam_risk_too_many_pending_share: 'quota_exhausted',
+  reached_active_user_cap: 'quota_exhausted',
+};
 
 export const tiktokApi: ApiDialect = {
   headers: (token) => ({ authorization: `Bearer ${token}` }),
@@ -14,6 +26,7 @@ export const tiktokApi: ApiDialect = {
     if (code === 'scope_not_authorized' || code === 'scope_permission_missed')
       return { kind: 'forbidden', message };
     if (code === 'invalid_params') return { kind: 'bad_request', message };
+    if (typeof code === 'string' && POSTING[code]) return { kind: POSTING[code], message, reason: code };
     return failureFromStatus(res.status >= 300 ? res.status : 502, message);
   },
 };

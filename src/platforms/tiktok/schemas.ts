@@ -52,7 +52,9 @@ const publishVideo: JsonSchema = {
     title: { type: 'string', maxLength: 2200, description: 'The caption (hashtags and mentions allowed)' },
     privacy_level: {
       enum: ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY'],
-      description: 'Must be one the creator allows; apps not yet audited by TikTok may post SELF_ONLY only',
+      description:
+        "Must be one of the creator's current options (a private account offers FOLLOWER_OF_CREATOR, not " +
+        'PUBLIC_TO_EVERYONE); apps not yet audited by TikTok may post SELF_ONLY only, from private accounts',
     },
   },
 };
@@ -60,8 +62,9 @@ const publishVideo: JsonSchema = {
 export const tiktokExecute = {
   publish_video: {
     description:
-      'Publish a video TikTok pulls from a URL (Content Posting API, direct post); returns the publish_id ' +
-      'whose processing TikTok then reports',
+      'Publish a video TikTok pulls from a URL (Content Posting API, Direct Post). The privacy level is checked ' +
+      "against the creator's current options first; TikTok takes 6 of these a minute per account. Answers 202 " +
+      'with the publish_id; message publish_status then follows it to published (with post_ids) or failed',
     params: publishVideo,
   },
 };
