@@ -10,7 +10,11 @@ import { fallbackHandler } from '../src/handlers/fallback';
 import { health } from '../src/handlers/health';
 import { openApiHandler } from '../src/handlers/openapi';
 import { FunctionDeclaration, HttpFunctionDeclaration } from '../src/routing/declarations';
-import { catalogDocs, configurationDocs, connectionDocs, operationDocs } from '../src/openapi/schemas';
+import { catalogContracts } from '../src/openapi/catalog';
+import { configurationContracts } from '../src/openapi/configurations';
+import { connectionContracts } from '../src/openapi/connections';
+import { operationContracts } from '../src/openapi/operations';
+import { serviceContracts } from '../src/openapi/service';
 import {
   operationAccount,
   operationExecute,
@@ -47,9 +51,9 @@ import {
   listWebhooks,
   testWebhook,
 } from '../src/handlers/webhooks';
-import { webhookDocs } from '../src/openapi/webhooks';
+import { webhookContracts } from '../src/openapi/webhooks';
 import { reportingFieldCatalog, reportsAcrossConnections } from '../src/handlers/reports';
-import { reportDocs } from '../src/openapi/reports';
+import { reportContracts } from '../src/openapi/reports';
 import {
   createConfig,
   deleteConfig,
@@ -69,7 +73,7 @@ export const functions: FunctionDeclaration[] = [
     route: 'health',
     anonymous: true,
     handler: health,
-    doc: { summary: "Each dependency's state", tag: 'service' },
+    contract: serviceContracts.health,
   },
   {
     kind: 'http',
@@ -78,7 +82,7 @@ export const functions: FunctionDeclaration[] = [
     route: 'v1/openapi.json',
     anonymous: true,
     handler: openApiHandler(() => httpFunctions),
-    doc: { summary: 'This document', tag: 'service' },
+    contract: serviceContracts.openapi,
   },
 
   // Catalog
@@ -88,7 +92,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors',
     handler: listConnectors,
-    doc: catalogDocs.list,
+    contract: catalogContracts.list,
   },
   {
     kind: 'http',
@@ -96,7 +100,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/{connector_type}',
     handler: getConnector,
-    doc: catalogDocs.get,
+    contract: catalogContracts.get,
   },
   {
     kind: 'http',
@@ -104,7 +108,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/{connector_type}/validate',
     handler: validateConnectorConfig,
-    doc: catalogDocs.validate,
+    contract: catalogContracts.validate,
   },
   {
     kind: 'http',
@@ -112,7 +116,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/reporting/fields',
     handler: reportingFieldCatalog,
-    doc: reportDocs.fields,
+    contract: reportContracts.fields,
   },
   {
     kind: 'http',
@@ -120,7 +124,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/reports',
     handler: reportsAcrossConnections,
-    doc: reportDocs.across,
+    contract: reportContracts.across,
   },
   {
     kind: 'http',
@@ -128,7 +132,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/types/{connector_type}/schema',
     handler: getConnectorSchema,
-    doc: catalogDocs.schema,
+    contract: catalogContracts.schema,
   },
 
   // Connector configurations
@@ -138,7 +142,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/configs',
     handler: createConfig,
-    doc: configurationDocs.create,
+    contract: configurationContracts.create,
   },
   {
     kind: 'http',
@@ -146,7 +150,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/configs',
     handler: listConfigs,
-    doc: configurationDocs.list,
+    contract: configurationContracts.list,
   },
   {
     kind: 'http',
@@ -154,7 +158,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/configs/{id}',
     handler: getConfig,
-    doc: configurationDocs.get,
+    contract: configurationContracts.get,
   },
   {
     kind: 'http',
@@ -162,7 +166,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/configs/{id}/config',
     handler: getConfigSecretsMasked,
-    doc: configurationDocs.config,
+    contract: configurationContracts.config,
   },
   {
     kind: 'http',
@@ -170,7 +174,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['PATCH'],
     route: 'v1/connectors/configs/{id}',
     handler: patchConfig,
-    doc: configurationDocs.patch,
+    contract: configurationContracts.patch,
   },
   {
     kind: 'http',
@@ -178,7 +182,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['DELETE'],
     route: 'v1/connectors/configs/{id}',
     handler: deleteConfig,
-    doc: configurationDocs.remove,
+    contract: configurationContracts.remove,
   },
   {
     kind: 'http',
@@ -186,7 +190,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/configs/{id}/verify',
     handler: verifyConfig,
-    doc: configurationDocs.verify,
+    contract: configurationContracts.verify,
   },
 
   // OAuth connections
@@ -196,7 +200,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/oauth',
     handler: createOAuthConnection,
-    doc: connectionDocs.create,
+    contract: connectionContracts.create,
   },
   {
     kind: 'http',
@@ -204,7 +208,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/oauth',
     handler: listOAuthConnections,
-    doc: connectionDocs.list,
+    contract: connectionContracts.list,
   },
   {
     kind: 'http',
@@ -213,7 +217,7 @@ export const functions: FunctionDeclaration[] = [
     route: 'v1/connectors/oauth/callback',
     anonymous: true,
     handler: oauthCallback,
-    doc: connectionDocs.callback,
+    contract: connectionContracts.callback,
   },
   {
     kind: 'http',
@@ -221,7 +225,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/oauth/{connection_id}',
     handler: getOAuthConnection,
-    doc: connectionDocs.get,
+    contract: connectionContracts.get,
   },
   {
     kind: 'http',
@@ -229,7 +233,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['DELETE'],
     route: 'v1/connectors/oauth/{connection_id}',
     handler: deleteOAuthConnection,
-    doc: connectionDocs.remove,
+    contract: connectionContracts.remove,
   },
   {
     kind: 'http',
@@ -237,7 +241,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/oauth/{connection_id}/refresh',
     handler: refreshOAuthConnection,
-    doc: connectionDocs.refresh,
+    contract: connectionContracts.refresh,
   },
   {
     kind: 'http',
@@ -245,7 +249,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/oauth/{connection_id}/test',
     handler: testOAuthConnection,
-    doc: connectionDocs.test,
+    contract: connectionContracts.test,
   },
   {
     kind: 'http',
@@ -253,7 +257,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/oauth/{connection_id}/reconnect',
     handler: reconnectOAuthConnection,
-    doc: connectionDocs.reconnect,
+    contract: connectionContracts.reconnect,
   },
   // Operations on a connection
   ...(
@@ -272,7 +276,7 @@ export const functions: FunctionDeclaration[] = [
       methods: [method],
       route: `v1/connectors/operations/{connection_id}/${op}`,
       handler,
-      doc: operationDocs[op],
+      contract: operationContracts[op],
     }),
   ),
   // Webhooks
@@ -282,7 +286,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/webhooks',
     handler: createWebhook,
-    doc: webhookDocs.create,
+    contract: webhookContracts.create,
   },
   {
     kind: 'http',
@@ -290,7 +294,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/webhooks',
     handler: listWebhooks,
-    doc: webhookDocs.list,
+    contract: webhookContracts.list,
   },
   {
     kind: 'http',
@@ -298,7 +302,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/webhooks/{id}',
     handler: getWebhook,
-    doc: webhookDocs.get,
+    contract: webhookContracts.get,
   },
   {
     kind: 'http',
@@ -306,7 +310,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['DELETE'],
     route: 'v1/connectors/webhooks/{id}',
     handler: deleteWebhook,
-    doc: webhookDocs.remove,
+    contract: webhookContracts.remove,
   },
   {
     kind: 'http',
@@ -314,7 +318,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['POST'],
     route: 'v1/connectors/webhooks/{id}/test',
     handler: testWebhook,
-    doc: webhookDocs.test,
+    contract: webhookContracts.test,
   },
   {
     kind: 'http',
@@ -322,7 +326,7 @@ export const functions: FunctionDeclaration[] = [
     methods: ['GET'],
     route: 'v1/connectors/webhooks/{id}/deliveries',
     handler: listWebhookDeliveries,
-    doc: webhookDocs.deliveries,
+    contract: webhookContracts.deliveries,
   },
   {
     kind: 'queue',
@@ -373,5 +377,5 @@ export const fallbackFunction: HttpFunctionDeclaration = {
   route: '{*path}',
   anonymous: true,
   handler: fallbackHandler(() => httpFunctions),
-  doc: { summary: 'Unknown routes', tag: 'service' },
+  contract: serviceContracts.fallback,
 };

@@ -168,7 +168,7 @@ async function run(fakes: Fakes) {
   // Loaded after the environment is complete: settings are read on first use.
   const { resetSettings } = await import('../src/settings');
   resetSettings();
-  const { findDefinition } = await import('../src/catalog/registry');
+  const { findDefinition } = await import('../src/platforms/registry/definitions');
   const { authorizationUrl, exchangeCode, newPkce } = await import('../src/oauth/engine');
   const { toBundle } = await import('../src/oauth/tokens');
   const { secretStore } = await import('../src/secrets');

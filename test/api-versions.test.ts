@@ -3,7 +3,7 @@
 // The fakes run at 2027-03-20: Meta's Marketing API v25.0 expired on 2027-02-23 (#2635 afterwards) and
 // LinkedIn's 202603 was sunset on 2027-03-16 (426 afterwards).
 import { apiVersion, sunsetState, versionOf, withVersion } from '../src/catalog/apiVersions';
-import { resolveDefinitions } from '../src/catalog/registry';
+import { resolveDefinitions } from '../src/platforms/registry/definitions';
 import { ConnectorDefinition } from '../src/catalog/types';
 import { LinkedInFake } from './fakes/linkedin';
 import { META_SEED, MetaFake } from './fakes/meta';

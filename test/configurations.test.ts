@@ -7,6 +7,7 @@ import { MetaFake } from './fakes/meta';
 import { TikTokFake } from './fakes/tiktok';
 import { XFake } from './fakes/x';
 import { Api, apiClient } from './support/api';
+import { expectError, expectOk, TypedClient, typedClient } from './support/client';
 import { startTestIssuer, TENANT_B, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
 import { secretsInText, secretsOnDisk } from './support/scan';
@@ -26,7 +27,9 @@ let linkedin: LinkedInFake;
 let tiktok: TikTokFake;
 let api: Api;
 let dataDir: string;
-let apiB: Api;
+/** The typed client, generated from the served document: the main flows go through it. */
+let client: TypedClient;
+let clientB: TypedClient;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
@@ -53,7 +56,8 @@ beforeAll(async () => {
     },
   });
   api = apiClient(host.api, await issuer.token());
-  apiB = apiClient(host.api, await issuer.token({ tid: TENANT_B }));
+  client = typedClient(host.url, await issuer.token());
+  clientB = typedClient(host.url, await issuer.token({ tid: TENANT_B }));
 });
 
 afterAll(async () => {
@@ -70,12 +74,15 @@ const facebookConfig = {
   page_id: '555',
 };
 
+const CONFIGS = '/api/v1/connectors/configs';
+const CONFIG = '/api/v1/connectors/configs/{id}';
+const at = (id: string) => ({ params: { path: { id } } });
+
 async function createFacebook(name = 'FB page') {
-  const res = await api('POST', '/v1/connectors/configs', {
+  const res = await client.POST(CONFIGS, {
     body: { name, connector_type: 'FACEBOOK', config: facebookConfig },
   });
-  expect(res.status).toBe(201);
-  return res;
+  return { body: expectOk(res, 201), headers: res.response.headers };
 }
 
 describe('create, read, mask', () => {
@@ -99,18 +106,20 @@ describe('create, read, mask', () => {
       }),
     );
     const id = res.body.data.id;
-    const got = await api('GET', `/v1/connectors/configs/${id}`);
-    expect(got.body.data.config).toEqual(res.body.data.config);
-    const masked = await api('GET', `/v1/connectors/configs/${id}/config`);
-    expect(masked.body.data).toEqual(res.body.data.config);
+    const got = expectOk(await client.GET(CONFIG, at(id)));
+    expect(got.data.config).toEqual(res.body.data.config);
+    const masked = expectOk(await client.GET('/api/v1/connectors/configs/{id}/config', at(id)));
+    expect(masked.data).toEqual(res.body.data.config);
   });
 
   it('rejects bad input with 400 and details', async () => {
-    const invalid = await api('POST', '/v1/connectors/configs', {
-      body: { name: 'x', connector_type: 'facebook', config: { app_id: 'abc', bogus: 1 } },
-    });
-    expect(invalid.status).toBe(400);
-    expect(invalid.body.details).toEqual(
+    const invalid = expectError(
+      await client.POST(CONFIGS, {
+        body: { name: 'x', connector_type: 'facebook', config: { app_id: 'abc', bogus: 1 } },
+      }),
+      400,
+    );
+    expect(invalid.details).toEqual(
       expect.arrayContaining([{ path: '/app_secret', message: 'is required' }]),
     );
     expect(
@@ -127,7 +136,7 @@ describe('create, read, mask', () => {
         })
       ).status,
     ).toBe(400);
-    expect((await api('GET', '/v1/connectors/configs/not-a-uuid')).status).toBe(404);
+    expect(expectError(await client.GET(CONFIG, at('not-a-uuid')), 404).code).toBe('not_found');
   });
 });
 
@@ -140,25 +149,24 @@ describe('list', () => {
         config: { client_key: 'ttclientkey', client_secret: TT_SECRET },
       },
     });
-    const fb = await api('GET', '/v1/connectors/configs?type=facebook');
-    expect(fb.body.data.length).toBeGreaterThan(0);
-    expect(fb.body.data.every((c: { connector_type: string }) => c.connector_type === 'facebook')).toBe(true);
-    const pending = await api('GET', '/v1/connectors/configs?status=pending_setup');
-    expect(pending.body.data.every((c: { status: string }) => c.status === 'pending_setup')).toBe(true);
+    const fb = expectOk(await client.GET(CONFIGS, { params: { query: { type: 'facebook' } } }));
+    expect(fb.data.length).toBeGreaterThan(0);
+    expect(fb.data.every((c) => c.connector_type === 'facebook')).toBe(true);
+    const pending = expectOk(await client.GET(CONFIGS, { params: { query: { status: 'pending_setup' } } }));
+    expect(pending.data.every((c) => c.status === 'pending_setup')).toBe(true);
 
     const seen: string[] = [];
     let token: string | null = null;
     do {
-      const page: Awaited<ReturnType<Api>> = await api(
-        'GET',
-        `/v1/connectors/configs?limit=1${token ? `&continuation_token=${encodeURIComponent(token)}` : ''}`,
-      );
-      expect(page.body.data.length).toBeLessThanOrEqual(1);
-      seen.push(...page.body.data.map((c: { id: string }) => c.id));
-      token = page.body.metadata.continuation_token;
+      const query: { limit: number; continuation_token?: string } = { limit: 1 };
+      if (token) query.continuation_token = token;
+      const page = expectOk(await client.GET(CONFIGS, { params: { query } }));
+      expect(page.data.length).toBeLessThanOrEqual(1);
+      seen.push(...page.data.map((c) => c.id));
+      token = page.metadata.continuation_token;
     } while (token);
-    const all = await api('GET', '/v1/connectors/configs?limit=100');
-    expect(seen.sort()).toEqual(all.body.data.map((c: { id: string }) => c.id).sort());
+    const all = expectOk(await client.GET(CONFIGS, { params: { query: { limit: 100 } } }));
+    expect(seen.sort()).toEqual(all.data.map((c) => c.id).sort());
   });
 
   it('refuses OData injection in the filters', async () => {
@@ -174,8 +182,8 @@ describe('list', () => {
       expect(res.status).toBe(400);
     }
     // Another tenant's records cannot be reached by any filter.
-    const res = await apiB('GET', '/v1/connectors/configs?status=pending_setup');
-    expect(res.body.data).toEqual([]);
+    const res = expectOk(await clientB.GET(CONFIGS, { params: { query: { status: 'pending_setup' } } }));
+    expect(res.data).toEqual([]);
   });
 });
 
@@ -183,20 +191,22 @@ describe('patch', () => {
   it('merges fields, keeps a secret sent back masked, clears an optional secret with null', async () => {
     const { body } = await createFacebook('to patch');
     const id = body.data.id;
-    const echoed = await api('PATCH', `/v1/connectors/configs/${id}`, {
-      body: { name: 'renamed', config: { ...body.data.config, page_id: '777', access_token: null } },
-    });
-    expect(echoed.status).toBe(200);
-    expect(echoed.body.data.name).toBe('renamed');
-    expect(echoed.body.data.config).toEqual({
+    const echoed = expectOk(
+      await client.PATCH(CONFIG, {
+        ...at(id),
+        body: { name: 'renamed', config: { ...body.data.config, page_id: '777', access_token: null } },
+      }),
+    );
+    expect(echoed.data.name).toBe('renamed');
+    expect(echoed.data.config).toEqual({
       app_id: '1234567890',
       app_secret: 'meta********cdef',
       verify_token: '********',
       page_id: '777',
     });
     // The masked echo kept the real secret: verification with it still succeeds.
-    const verified = await api('POST', `/v1/connectors/configs/${id}/verify`);
-    expect(verified.body.data.status).toBe('active');
+    const verified = expectOk(await client.POST('/api/v1/connectors/configs/{id}/verify', at(id)));
+    expect(verified.data.status).toBe('active');
     expect(
       (await api('PATCH', `/v1/connectors/configs/${id}`, { body: { config: { app_secret: null } } })).status,
     ).toBe(400);
@@ -204,25 +214,19 @@ describe('patch', () => {
       400,
     );
     expect((await api('PATCH', `/v1/connectors/configs/${id}`, { body: { owner: 'me' } })).status).toBe(400);
-    const inactive = await api('PATCH', `/v1/connectors/configs/${id}`, { body: { status: 'inactive' } });
-    expect(inactive.body.data.status).toBe('inactive');
+    const inactive = expectOk(await client.PATCH(CONFIG, { ...at(id), body: { status: 'inactive' } }));
+    expect(inactive.data.status).toBe('inactive');
   });
 
   it('honours If-Match', async () => {
     const created = await createFacebook('etag');
     const id = created.body.data.id;
     const etag = created.headers.get('etag') as string;
-    const first = await api('PATCH', `/v1/connectors/configs/${id}`, {
-      body: { name: 'one' },
-      headers: { 'if-match': etag },
-    });
-    expect(first.status).toBe(200);
-    const stale = await api('PATCH', `/v1/connectors/configs/${id}`, {
-      body: { name: 'two' },
-      headers: { 'if-match': etag },
-    });
-    expect(stale.status).toBe(412);
-    expect((await api('GET', `/v1/connectors/configs/${id}`)).body.data.name).toBe('one');
+    const ifMatch = { params: { path: { id }, header: { 'If-Match': etag } } };
+    expectOk(await client.PATCH(CONFIG, { ...ifMatch, body: { name: 'one' } }));
+    const stale = expectError(await client.PATCH(CONFIG, { ...ifMatch, body: { name: 'two' } }), 412);
+    expect(stale.code).toBe('precondition_failed');
+    expect(expectOk(await client.GET(CONFIG, at(id))).data.name).toBe('one');
   });
 
   it('loses no write when PATCHes race', async () => {
@@ -235,10 +239,10 @@ describe('patch', () => {
       { verify_token: 'race-verify-token-123456' },
     ];
     const results = await Promise.all(
-      changes.map((config) => api('PATCH', `/v1/connectors/configs/${id}`, { body: { config } })),
+      changes.map((config) => client.PATCH(CONFIG, { ...at(id), body: { config } })),
     );
-    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    const final = (await api('GET', `/v1/connectors/configs/${id}`)).body.data.config;
+    expect(results.map((r) => r.response.status)).toEqual([200, 200, 200, 200]);
+    const final = expectOk(await client.GET(CONFIG, at(id))).data.config;
     expect(final.page_id).toBe('1001');
     expect(final.access_token).toBe('race********3456');
     expect(final.refresh_token).toBe('race********3456');
@@ -250,15 +254,13 @@ describe('tenant isolation', () => {
   it('answers 404 to another tenant on every route', async () => {
     const { body } = await createFacebook('mine');
     const id = body.data.id;
-    expect((await apiB('GET', `/v1/connectors/configs/${id}`)).status).toBe(404);
-    expect((await apiB('GET', `/v1/connectors/configs/${id}/config`)).status).toBe(404);
-    expect((await apiB('PATCH', `/v1/connectors/configs/${id}`, { body: { name: 'theirs' } })).status).toBe(
-      404,
-    );
-    expect((await apiB('POST', `/v1/connectors/configs/${id}/verify`)).status).toBe(404);
-    expect((await apiB('DELETE', `/v1/connectors/configs/${id}`)).status).toBe(404);
-    expect((await apiB('GET', '/v1/connectors/configs')).body.data).toEqual([]);
-    expect((await api('GET', `/v1/connectors/configs/${id}`)).body.data.name).toBe('mine');
+    expectError(await clientB.GET(CONFIG, at(id)), 404);
+    expectError(await clientB.GET('/api/v1/connectors/configs/{id}/config', at(id)), 404);
+    expectError(await clientB.PATCH(CONFIG, { ...at(id), body: { name: 'theirs' } }), 404);
+    expectError(await clientB.POST('/api/v1/connectors/configs/{id}/verify', at(id)), 404);
+    expectError(await clientB.DELETE(CONFIG, at(id)), 404);
+    expect(expectOk(await clientB.GET(CONFIGS)).data).toEqual([]);
+    expect(expectOk(await client.GET(CONFIG, at(id))).data.name).toBe('mine');
   });
 });
 
@@ -286,24 +288,27 @@ describe('verify against the platform fakes', () => {
   it.each(cases)(
     '%s: right secret → active, wrong secret → error with a reason',
     async (type, config, wrong) => {
-      const good = await api('POST', '/v1/connectors/configs', {
-        body: { name: `${type} good`, connector_type: type, config },
-      });
-      const ok = await api('POST', `/v1/connectors/configs/${good.body.data.id}/verify`);
-      expect(ok.status).toBe(200);
-      expect(ok.body.data).toEqual(
+      const verify = '/api/v1/connectors/configs/{id}/verify';
+      const good = expectOk(
+        await client.POST(CONFIGS, { body: { name: `${type} good`, connector_type: type, config } }),
+        201,
+      );
+      const ok = expectOk(await client.POST(verify, at(good.data.id)));
+      expect(ok.data).toEqual(
         expect.objectContaining({ status: 'active', last_error: null, verified: true }),
       );
-      expect(ok.body.data.last_verified_at).toEqual(expect.any(String));
+      expect(ok.data.last_verified_at).toEqual(expect.any(String));
 
-      const bad = await api('POST', '/v1/connectors/configs', {
-        body: { name: `${type} bad`, connector_type: type, config: { ...config, ...wrong } },
-      });
-      const failed = await api('POST', `/v1/connectors/configs/${bad.body.data.id}/verify`);
-      expect(failed.status).toBe(200);
-      expect(failed.body.data.status).toBe('error');
-      expect(failed.body.data.last_error).toMatch(/rejected/);
-      expect(JSON.stringify(failed.body)).not.toContain(Object.values(wrong)[0]);
+      const bad = expectOk(
+        await client.POST(CONFIGS, {
+          body: { name: `${type} bad`, connector_type: type, config: { ...config, ...wrong } },
+        }),
+        201,
+      );
+      const failed = expectOk(await client.POST(verify, at(bad.data.id)));
+      expect(failed.data.status).toBe('error');
+      expect(failed.data.last_error).toMatch(/rejected/);
+      expect(JSON.stringify(failed)).not.toContain(Object.values(wrong)[0]);
     },
   );
 });
@@ -312,9 +317,9 @@ describe('delete', () => {
   it('removes the record and its secret, and a second delete is 404', async () => {
     const { body } = await createFacebook('bye');
     const id = body.data.id;
-    expect((await api('DELETE', `/v1/connectors/configs/${id}`)).status).toBe(200);
-    expect((await api('GET', `/v1/connectors/configs/${id}`)).status).toBe(404);
-    expect((await api('DELETE', `/v1/connectors/configs/${id}`)).status).toBe(404);
+    expect(expectOk(await client.DELETE(CONFIG, at(id))).data).toEqual({ id, deleted: true });
+    expectError(await client.GET(CONFIG, at(id)), 404);
+    expectError(await client.DELETE(CONFIG, at(id)), 404);
   });
 });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AllFakes, startAllFakes } from './fakes';
 import { FakeConnectorType, PlatformFake } from './fakes/types';
 import { Api, apiClient } from './support/api';
+import { expectError, expectOk, TypedClient, typedClient } from './support/client';
 import { startTestIssuer, TENANT_B, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
 import { callCallback, followAuthorization } from './support/oauthFlow';
@@ -19,6 +20,8 @@ let host: RunningHost;
 let fakes: AllFakes;
 let api: Api;
 let apiB: Api;
+/** The typed client, generated from the served document: the main flows go through it. */
+let client: TypedClient;
 let dataDir: string;
 
 function fake(type: FakeConnectorType): PlatformFake {
@@ -122,7 +125,12 @@ beforeAll(async () => {
   });
   api = apiClient(host.api, await issuer.token());
   apiB = apiClient(host.api, await issuer.token({ tid: TENANT_B }));
+  client = typedClient(host.url, await issuer.token());
 });
+
+const CONNECTIONS = '/api/v1/connectors/oauth';
+const CONNECTION = '/api/v1/connectors/oauth/{connection_id}';
+const at = (connection_id: string) => ({ params: { path: { connection_id } } });
 
 afterAll(async () => {
   await host?.stop();
@@ -132,28 +140,28 @@ afterAll(async () => {
 });
 
 async function newConfig(f: Family): Promise<string> {
-  const res = await api('POST', '/v1/connectors/configs', {
+  const res = await client.POST('/api/v1/connectors/configs', {
     body: { name: `${f.type} app`, connector_type: f.type, config: configFor(f) },
   });
-  expect(res.status).toBe(201);
-  return res.body.data.id;
+  return expectOk(res, 201).data.id;
 }
 
-async function startConnection(f: Family, extra: Record<string, unknown> = {}) {
+async function startConnection(f: Family) {
   const configId = await newConfig(f);
-  const res = await api('POST', '/v1/connectors/oauth', {
-    body: { connector_type: f.type, config_id: configId, return_url: `${RETURN_ORIGIN}/done?x=1`, ...extra },
+  const res = await client.POST(CONNECTIONS, {
+    body: { connector_type: f.type, config_id: configId, return_url: `${RETURN_ORIGIN}/done?x=1` },
   });
-  expect(res.status).toBe(201);
-  expect(res.body.data.status).toBe('pending');
-  return { configId, connection: res.body.data };
+  const { data: connection } = expectOk(res, 201);
+  expect(connection.status).toBe('pending');
+  expect(res.response.headers.get('location')).toBe(`/api/v1/connectors/oauth/${connection.id}`);
+  return { configId, connection };
 }
 
 async function connect(f: Family) {
   const { connection } = await startConnection(f);
   const flow = await followAuthorization(connection.authorization_url);
   expect(flow.callbackStatus).toBe(302);
-  return { id: connection.id as string, flow };
+  return { id: connection.id, flow };
 }
 
 describe.each(families)('$type: the whole flow', (f) => {
@@ -174,34 +182,33 @@ describe.each(families)('$type: the whole flow', (f) => {
       status: 'active',
     });
 
-    const got = await api('GET', `/v1/connectors/oauth/${connection.id}`);
-    expect(got.body.data).toEqual(expect.objectContaining({ status: 'active', connector_type: f.type }));
-    expect(got.body.data.account_id).toEqual(expect.any(String));
+    const id = at(connection.id);
+    const got = expectOk(await client.GET(CONNECTION, id)).data;
+    expect(got).toEqual(expect.objectContaining({ status: 'active', connector_type: f.type }));
+    expect(got.account_id).toEqual(expect.any(String));
 
-    const tested = await api('POST', `/v1/connectors/oauth/${connection.id}/test`);
-    expect(tested.status).toBe(200);
-    expect(tested.body.data.ok).toBe(true);
-    expect(tested.body.data.connection.last_tested_at).toEqual(expect.any(String));
+    const test = '/api/v1/connectors/oauth/{connection_id}/test';
+    const refresh = '/api/v1/connectors/oauth/{connection_id}/refresh';
+    const tested = expectOk(await client.POST(test, id)).data;
+    expect(tested.ok).toBe(true);
+    expect(tested.connection.last_tested_at).toEqual(expect.any(String));
 
-    const refreshed = await api('POST', `/v1/connectors/oauth/${connection.id}/refresh`);
-    expect(refreshed.status).toBe(200);
-    expect(refreshed.body.data.status).toBe('active');
+    const refreshed = expectOk(await client.POST(refresh, id)).data;
+    expect(refreshed.status).toBe('active');
     expect(platform.stats.refreshes).toBeGreaterThan(before.refreshes);
     // Still usable with the renewed tokens.
-    expect((await api('POST', `/v1/connectors/oauth/${connection.id}/test`)).body.data.ok).toBe(true);
+    expect(expectOk(await client.POST(test, id)).data.ok).toBe(true);
     // A second renewal works too: what the platform did not send again (Google's refresh token) was kept,
     // and what it rotated (X, TikTok) was stored and used.
-    const again = await api('POST', `/v1/connectors/oauth/${connection.id}/refresh`);
-    expect(again.status).toBe(200);
+    expectOk(await client.POST(refresh, id));
     expect(platform.stats.refreshes).toBeGreaterThanOrEqual(before.refreshes + 2);
 
     const revocations = platform.stats.revocations;
-    const deleted = await api('DELETE', `/v1/connectors/oauth/${connection.id}`);
-    expect(deleted.status).toBe(200);
-    expect(deleted.body.data.revoked).toBe(true);
+    const deleted = expectOk(await client.DELETE(CONNECTION, id)).data;
+    expect(deleted).toEqual({ id: connection.id, deleted: true, revoked: true });
     expect(platform.stats.revocations).toBe(revocations + 1);
-    expect((await api('GET', `/v1/connectors/oauth/${connection.id}`)).status).toBe(404);
-    expect((await api('DELETE', `/v1/connectors/oauth/${connection.id}`)).status).toBe(404);
+    expectError(await client.GET(CONNECTION, id), 404);
+    expectError(await client.DELETE(CONNECTION, id), 404);
   });
 });
 
@@ -214,16 +221,19 @@ describe('platform refusal and the HTML page', () => {
     const back = new URL(flow.location as string);
     expect(back.searchParams.get('status')).toBe('error');
     expect(back.searchParams.get('error')).toBe('access_denied');
-    expect((await api('GET', `/v1/connectors/oauth/${connection.id}`)).body.data.status).toBe('error');
+    expect(expectOk(await client.GET(CONNECTION, at(connection.id))).data.status).toBe('error');
   });
 
   it('without return_url answers an escaped HTML page with no script, not cacheable', async () => {
     const f = families[6];
     const configId = await newConfig(f);
-    const created = await api('POST', '/v1/connectors/oauth', {
-      body: { connector_type: f.type, config_id: configId, name: '<script>alert(1)</script>' },
-    });
-    const flow = await followAuthorization(created.body.data.authorization_url);
+    const created = expectOk(
+      await client.POST(CONNECTIONS, {
+        body: { connector_type: f.type, config_id: configId, name: '<script>alert(1)</script>' },
+      }),
+      201,
+    );
+    const flow = await followAuthorization(created.data.authorization_url);
     expect(flow.callbackStatus).toBe(200);
     expect(flow.callbackBody).toContain('&lt;script&gt;');
     expect(flow.callbackBody).not.toMatch(/<script/i);
@@ -325,28 +335,27 @@ describe('lifecycle', () => {
     const f = families[6];
     const { id } = await connect(f);
     f.fake().revokeAllGrants();
-    const refresh = await api('POST', `/v1/connectors/oauth/${id}/refresh`);
-    expect(refresh.status).toBe(409);
-    const after = (await api('GET', `/v1/connectors/oauth/${id}`)).body.data;
+    expectError(await client.POST('/api/v1/connectors/oauth/{connection_id}/refresh', at(id)), 409);
+    const after = expectOk(await client.GET(CONNECTION, at(id))).data;
     expect(after.status).toBe('expired');
     expect(after.last_error).toMatch(/[Rr]econnect/);
 
-    const again = await api('POST', `/v1/connectors/oauth/${id}/reconnect`, {
-      body: { return_url: `${RETURN_ORIGIN}/r` },
-    });
-    expect(again.status).toBe(200);
-    expect(again.body.data.id).toBe(id);
-    const flow = await followAuthorization(again.body.data.authorization_url);
+    const again = expectOk(
+      await client.POST('/api/v1/connectors/oauth/{connection_id}/reconnect', {
+        ...at(id),
+        body: { return_url: `${RETURN_ORIGIN}/r` },
+      }),
+    ).data;
+    expect(again.id).toBe(id);
+    const flow = await followAuthorization(again.authorization_url);
     expect(new URL(flow.location as string).searchParams.get('connection_id')).toBe(id);
-    expect((await api('GET', `/v1/connectors/oauth/${id}`)).body.data.status).toBe('active');
+    expect(expectOk(await client.GET(CONNECTION, at(id))).data.status).toBe('active');
   });
 
   it('lists with filters', async () => {
-    const all = await api('GET', '/v1/connectors/oauth?type=linkedin');
-    expect(all.status).toBe(200);
-    expect(all.body.data.every((c: { connector_type: string }) => c.connector_type === 'linkedin')).toBe(
-      true,
-    );
+    const all = expectOk(await client.GET(CONNECTIONS, { params: { query: { type: 'linkedin' } } }));
+    expect(all.data.every((c) => c.connector_type === 'linkedin')).toBe(true);
+    expect(all.metadata.unreadable).toEqual([]);
     expect((await api('GET', "/v1/connectors/oauth?status=active' or 'a' eq 'a")).status).toBe(400);
     expect((await api('GET', '/v1/connectors/oauth?continuation_token=aGVsbG8')).status).toBe(400);
   });
@@ -354,7 +363,9 @@ describe('lifecycle', () => {
 
 describe('no token outside the secret store', () => {
   it('is in no response, log line or table file', async () => {
-    const body = JSON.stringify((await api('GET', '/v1/connectors/oauth?limit=100')).body);
+    const body = JSON.stringify(
+      expectOk(await client.GET(CONNECTIONS, { params: { query: { limit: 100 } } })),
+    );
     expect(body).not.toMatch(/access_token|refresh_token/);
     await host.stop();
     const secrets = families.map((f) => f.clientSecret);

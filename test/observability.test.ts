@@ -12,7 +12,7 @@ import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
 import { secretsInText } from './support/scan';
 import { httpHandler } from '../src/http/pipeline';
-import { currentTrace, outgoingTraceparent, parseTraceparent } from '../src/http/trace';
+import { currentTrace, outgoingTraceparent, parseTraceparent } from '../src/shared/trace';
 
 const CLIENT_ID = 'obs-client.apps.googleusercontent.com';
 const CLIENT_SECRET = 'obs-client-secret-9f8e7d6c5b4a';

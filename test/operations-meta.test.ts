@@ -2,6 +2,7 @@
 // publishing with the Page token and to Instagram, state, sessions, platform failures, token expiry.
 import { META_SEED, MetaFake } from './fakes/meta';
 import { Api, apiClient } from './support/api';
+import { expectError, expectOk, TypedClient, typedClient } from './support/client';
 import { connectThroughFlow } from './support/connect';
 import { startTestIssuer, TENANT_B, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
@@ -18,6 +19,8 @@ let issuer: TestIssuer;
 let meta: MetaFake;
 let host: RunningHost;
 let api: Api;
+/** The typed client, generated from the served document: the main flows go through it. */
+let client: TypedClient;
 let id: string;
 let dataDir: string;
 let env: Record<string, string>;
@@ -30,6 +33,7 @@ beforeAll(async () => {
   env = { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...meta.env() };
   host = await startHost({ dataDir, env });
   api = apiClient(host.api, await issuer.token());
+  client = typedClient(host.url, await issuer.token());
   id = await connectThroughFlow(api, 'meta', APP);
 });
 
@@ -42,13 +46,17 @@ afterAll(async () => {
 
 const ops = (path: string) => `/v1/connectors/operations/${id}/${path}`;
 const withSession = (session: string) => ({ headers: { 'x-session-id': session } });
+const OPS = '/api/v1/connectors/operations/{connection_id}';
+/** The connection's path parameter, and the session's header when there is one. */
+const on = (session?: string) => ({
+  params: { path: { connection_id: id }, header: session ? { 'X-Session-Id': session } : {} },
+});
 
 describe('metadata and account', () => {
   it('lists ad accounts, Pages and Instagram accounts, with no token in sight', async () => {
-    const res = await api('GET', ops('metadata'));
-    expect(res.status).toBe(200);
-    expect(res.body.metadata.session_id).toMatch(/^ses_/);
-    const accounts = res.body.data.accounts;
+    const res = expectOk(await client.GET(`${OPS}/metadata`, on()));
+    expect(res.metadata.session_id).toMatch(/^ses_/);
+    const accounts = res.data.accounts;
     expect(accounts).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: ACTIVE_ACCOUNT, kind: 'ad_account', active: true }),
@@ -56,117 +64,128 @@ describe('metadata and account', () => {
         expect.objectContaining({ id: IG, kind: 'instagram_account' }),
       ]),
     );
-    expect(JSON.stringify(res.body)).not.toMatch(/access_token/);
-    expect(res.body.data.query_schema).toEqual(expect.objectContaining({ type: 'object' }));
-    expect(Object.keys(res.body.data.execute_operations)).toEqual([
-      'publish_post',
-      'publish_instagram_media',
-    ]);
+    expect(JSON.stringify(res)).not.toMatch(/access_token/);
+    expect(res.data.query_schema).toEqual(expect.objectContaining({ type: 'object' }));
+    expect(Object.keys(res.data.execute_operations)).toEqual(['publish_post', 'publish_instagram_media']);
   });
 
   it('sets the active account only to one of the connection’s accounts', async () => {
-    const res = await api('POST', ops('account'), { body: { account_id: ACTIVE_ACCOUNT } });
-    expect(res.status).toBe(200);
-    const session = res.body.metadata.session_id;
-    expect(res.body.data.state.account_id).toBe(ACTIVE_ACCOUNT);
-    const state = await api('GET', ops('state'), withSession(session));
-    expect(state.body.data.account_id).toBe(ACTIVE_ACCOUNT);
-    expect((await api('POST', ops('account'), { body: { account_id: 'act_999' } })).status).toBe(400);
+    const res = expectOk(
+      await client.POST(`${OPS}/account`, { ...on(), body: { account_id: ACTIVE_ACCOUNT } }),
+    );
+    const session = res.metadata.session_id;
+    expect(res.data.state.account_id).toBe(ACTIVE_ACCOUNT);
+    const state = expectOk(await client.GET(`${OPS}/state`, on(session)));
+    expect(state.data.account_id).toBe(ACTIVE_ACCOUNT);
+    const unknown = expectError(
+      await client.POST(`${OPS}/account`, { ...on(), body: { account_id: 'act_999' } }),
+      400,
+    );
+    expect(unknown.code).toBe('unknown_account');
     expect((await api('POST', ops('account'), { body: {} })).status).toBe(400);
   });
 });
 
 describe('query and next_page', () => {
   it('walks every page of an insights report exactly once, metrics as numbers', async () => {
-    const first = await api('POST', ops('query'), {
-      body: {
-        query: {
-          resource: 'insights',
-          account_id: ACTIVE_ACCOUNT,
-          fields: ['campaign_id', 'campaign_name', 'impressions', 'clicks', 'spend'],
-          level: 'campaign',
-          date_preset: 'last_30d',
-          time_increment: 1,
-          limit: 25,
+    const first = expectOk(
+      await client.POST(`${OPS}/query`, {
+        ...on(),
+        body: {
+          query: {
+            resource: 'insights',
+            account_id: ACTIVE_ACCOUNT,
+            fields: ['campaign_id', 'campaign_name', 'impressions', 'clicks', 'spend'],
+            level: 'campaign',
+            date_preset: 'last_30d',
+            time_increment: 1,
+            limit: 25,
+          },
         },
-      },
-    });
-    expect(first.status).toBe(200);
-    const session = first.body.metadata.session_id;
-    const rows = [...first.body.data.rows];
+      }),
+    );
+    const session = first.metadata.session_id;
+    const rows = [...first.data.rows];
     expect(typeof rows[0].impressions).toBe('number');
     expect(typeof rows[0].campaign_id).toBe('string');
-    let cursor = first.body.data.next_cursor;
+    let cursor = first.data.next_cursor;
     expect(cursor).toMatch(/^cur_/);
     while (cursor) {
-      const next = await api('POST', ops('message'), {
-        body: { type: 'next_page', cursor },
-        ...withSession(session),
-      });
-      expect(next.status).toBe(200);
-      expect(next.body.metadata.session_id).toBe(session);
-      rows.push(...next.body.data.rows);
-      cursor = next.body.data.next_cursor;
+      const next = expectOk(
+        await client.POST(`${OPS}/message`, { ...on(session), body: { type: 'next_page', cursor } }),
+      );
+      expect(next.metadata.session_id).toBe(session);
+      if (!('rows' in next.data)) throw new Error('next_page answered no rows');
+      rows.push(...next.data.rows);
+      cursor = next.data.next_cursor;
     }
     expect(rows).toHaveLength(90);
-    const keys = rows.map((r) => `${r.campaign_id}:${r.date_start}`);
+    const keys = rows.map((r) => `${String(r.campaign_id)}:${String(r.date_start)}`);
     expect(new Set(keys).size).toBe(90);
-    const done = await api('POST', ops('message'), { body: { type: 'next_page' }, ...withSession(session) });
-    expect(done.status).toBe(409);
+    const done = expectError(
+      await client.POST(`${OPS}/message`, { ...on(session), body: { type: 'next_page' } }),
+      409,
+    );
+    expect(done.code).toBe('no_next_page');
     // The platform's paging URL (with its access_token) never reaches the client; the state has only a handle.
-    const state = await api('GET', ops('state'), withSession(session));
-    expect(JSON.stringify(state.body)).not.toMatch(/access_token|graph|after=/);
-    expect(state.body.data.last_query.level).toBe('campaign');
+    const state = expectOk(await client.GET(`${OPS}/state`, on(session)));
+    expect(JSON.stringify(state)).not.toMatch(/access_token|graph|after=/);
+    expect(state.data.last_query?.level).toBe('campaign');
   });
 
   it('inherits defaults set by message, and reset forgets them', async () => {
-    const set = await api('POST', ops('message'), {
-      body: { type: 'set_defaults', defaults: { date_preset: 'last_7d', level: 'account' } },
-    });
-    const session = set.body.metadata.session_id;
-    await api('POST', ops('account'), { body: { account_id: ACTIVE_ACCOUNT }, ...withSession(session) });
-    const res = await api('POST', ops('query'), {
-      body: { query: { fields: ['impressions'] } },
-      ...withSession(session),
-    });
-    expect(res.status).toBe(200);
-    expect(res.body.data.rows.length).toBeGreaterThan(0);
-    const state = (await api('GET', ops('state'), withSession(session))).body.data;
-    expect(state.last_query).toEqual({ date_preset: 'last_7d', level: 'account', fields: ['impressions'] });
-    const reset = await api('POST', ops('message'), { body: { type: 'reset' }, ...withSession(session) });
-    expect(reset.body.data).toEqual(
-      expect.objectContaining({ account_id: null, last_query: null, defaults: {} }),
+    const set = expectOk(
+      await client.POST(`${OPS}/message`, {
+        ...on(),
+        body: { type: 'set_defaults', defaults: { date_preset: 'last_7d', level: 'account' } },
+      }),
     );
+    const session = set.metadata.session_id;
+    expectOk(await client.POST(`${OPS}/account`, { ...on(session), body: { account_id: ACTIVE_ACCOUNT } }));
+    const res = expectOk(
+      await client.POST(`${OPS}/query`, { ...on(session), body: { query: { fields: ['impressions'] } } }),
+    );
+    expect(res.data.rows.length).toBeGreaterThan(0);
+    const state = expectOk(await client.GET(`${OPS}/state`, on(session))).data;
+    expect(state.last_query).toEqual({ date_preset: 'last_7d', level: 'account', fields: ['impressions'] });
+    const reset = expectOk(await client.POST(`${OPS}/message`, { ...on(session), body: { type: 'reset' } }));
+    expect(reset.data).toEqual(expect.objectContaining({ account_id: null, last_query: null, defaults: {} }));
   });
 
   it('reads Page and Instagram insights', async () => {
-    const page = await api('POST', ops('query'), {
-      body: { query: { resource: 'page_insights', page_id: PAGE, metrics: ['page_post_engagements'] } },
-    });
-    expect(page.status).toBe(200);
-    expect(page.body.data.rows[0]).toEqual(
+    const page = expectOk(
+      await client.POST(`${OPS}/query`, {
+        ...on(),
+        body: { query: { resource: 'page_insights', page_id: PAGE, metrics: ['page_post_engagements'] } },
+      }),
+    );
+    expect(page.data.rows[0]).toEqual(
       expect.objectContaining({ metric: 'page_post_engagements', value: expect.any(Number) }),
     );
-    const ig = await api('POST', ops('query'), {
-      body: { query: { resource: 'instagram_insights', ig_user_id: IG, metrics: ['reach'] } },
-    });
-    expect(ig.status).toBe(200);
-    expect(ig.body.data.rows.length).toBeGreaterThan(0);
+    const ig = expectOk(
+      await client.POST(`${OPS}/query`, {
+        ...on(),
+        body: { query: { resource: 'instagram_insights', ig_user_id: IG, metrics: ['reach'] } },
+      }),
+    );
+    expect(ig.data.rows.length).toBeGreaterThan(0);
   });
 
   it('20 concurrent queries in one session all succeed and the session stays consistent', async () => {
-    const first = await api('POST', ops('account'), { body: { account_id: ACTIVE_ACCOUNT } });
-    const session = first.body.metadata.session_id;
+    const first = expectOk(
+      await client.POST(`${OPS}/account`, { ...on(), body: { account_id: ACTIVE_ACCOUNT } }),
+    );
+    const session = first.metadata.session_id;
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        api('POST', ops('query'), {
+        client.POST(`${OPS}/query`, {
+          ...on(session),
           body: { query: { fields: ['impressions'], date_preset: 'last_7d', limit: 5, level: 'ad' } },
-          ...withSession(session),
         }),
       ),
     );
-    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
-    const state = (await api('GET', ops('state'), withSession(session))).body.data;
+    expect(results.map((r) => r.response.status)).toEqual(Array(20).fill(200));
+    const state = expectOk(await client.GET(`${OPS}/state`, on(session))).data;
     expect(state.account_id).toBe(ACTIVE_ACCOUNT);
     expect(state.next_cursor).toEqual(expect.any(String));
   });
@@ -174,23 +193,30 @@ describe('query and next_page', () => {
 
 describe('execute', () => {
   it('publishes to a Page with the Page token', async () => {
-    const res = await api('POST', ops('execute'), {
-      body: { operation: 'publish_post', params: { page_id: PAGE, message: 'Hello from Supertrack' } },
-    });
-    expect(res.status).toBe(200);
-    expect(res.body.data.result.id).toMatch(new RegExp(`^${PAGE}_`));
+    const res = expectOk(
+      await client.POST(`${OPS}/execute`, {
+        ...on(),
+        body: { operation: 'publish_post', params: { page_id: PAGE, message: 'Hello from Supertrack' } },
+      }),
+    );
+    expect(res.data.operation).toBe('publish_post');
+    expect(res.data.result).toEqual(
+      expect.objectContaining({ id: expect.stringMatching(new RegExp(`^${PAGE}_`)) }),
+    );
     expect(meta.posts.some((p) => p.message === 'Hello from Supertrack' && p.targetId === PAGE)).toBe(true);
   });
 
   it('publishes to Instagram in two steps', async () => {
-    const res = await api('POST', ops('execute'), {
-      body: {
-        operation: 'publish_instagram_media',
-        params: { ig_user_id: IG, image_url: 'https://cdn.example.com/a.jpg', caption: 'hi' },
-      },
-    });
-    expect(res.status).toBe(200);
-    expect(res.body.data.result.id).toEqual(expect.any(String));
+    const res = expectOk(
+      await client.POST(`${OPS}/execute`, {
+        ...on(),
+        body: {
+          operation: 'publish_instagram_media',
+          params: { ig_user_id: IG, image_url: 'https://cdn.example.com/a.jpg', caption: 'hi' },
+        },
+      }),
+    );
+    expect(res.data.result).toEqual(expect.objectContaining({ id: expect.any(String) }));
   });
 
   it('refuses unknown operations, bad params and hostile ids', async () => {

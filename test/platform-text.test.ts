@@ -1,6 +1,6 @@
 // Platform error text reaches responses, last_error and logs; a platform that echoes a credential in it
 // must not carry it through.
-import { findDefinition } from '../src/catalog/registry';
+import { findDefinition } from '../src/platforms/registry/definitions';
 import { ConnectorDefinition } from '../src/catalog/types';
 import { exchangeCode } from '../src/oauth/engine';
 import { callApi, PlatformApiError } from '../src/platforms/api';

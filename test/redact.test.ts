@@ -1,6 +1,6 @@
 // redact(): the last line of defence for log text. Credentials go, the words around them and the numbers
 // worth keeping (status codes, error codes, ids) stay.
-import { redact } from '../src/http/redact';
+import { redact } from '../src/shared/redact';
 
 const SECRET = 's3cr3t-VALUE-0123456789';
 

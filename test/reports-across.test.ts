@@ -7,6 +7,8 @@ import { LinkedInFake } from './fakes/linkedin';
 import { META_SEED, MetaFake } from './fakes/meta';
 import { TikTokAdsFake } from './fakes/tiktokAds';
 import { Api, apiClient } from './support/api';
+import { expectOk, TypedClient, typedClient } from './support/client';
+import type { operations } from './support/openapi.generated';
 import { connectThroughFlow } from './support/connect';
 import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
@@ -28,6 +30,8 @@ let linkedin: LinkedInFake;
 let tiktokAds: TikTokAdsFake;
 let host: RunningHost;
 let api: Api;
+/** The typed client, generated from the served document: the main flows go through it. */
+let client: TypedClient;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -53,6 +57,7 @@ beforeAll(async () => {
     },
   });
   api = apiClient(host.api, await issuer.token());
+  client = typedClient(host.url, await issuer.token());
   ids.meta = await connectThroughFlow(api, 'meta', META_APP);
   ids.google = await connectThroughFlow(api, 'google_ads', GOOGLE_APP);
   ids.linkedin = await connectThroughFlow(api, 'linkedin', LINKEDIN_APP);
@@ -67,7 +72,11 @@ afterAll(async () => {
 
 type Row = Record<string, unknown>;
 const today = () => isoDay(Date.now());
-const REPORT = {
+/** A unified report as the document states it: a metric or dimension it does not name fails to compile. */
+type ReportRequest = NonNullable<
+  operations['operations-query']['requestBody']['content']['application/json']['report']
+>;
+const REPORT: ReportRequest = {
   metrics: ['spend', 'clicks', 'cpc'],
   dimensions: ['date', 'campaign'],
   date_range: { start: addDays(today(), -9), end: addDays(today(), -3) },
@@ -76,25 +85,25 @@ const REPORT = {
 describe('POST /v1/connectors/reports', () => {
   it('answers one table over four platforms, with a failing connection reported beside them', async () => {
     linkedin.failNext('rate_limit', /adAnalytics/);
-    let res = await api('POST', '/v1/connectors/reports', {
-      body: {
-        connections: [
-          { id: ids.meta, account_id: META_ACCOUNT },
-          { id: ids.google, account_id: '3456789012' },
-          { id: ids.linkedin, account_id: '5001' },
-          { id: ids.tiktokAds, account_id: TIKTOK_ADVERTISER },
-          '00000000-0000-4000-8000-000000000000',
-        ],
-        report: REPORT,
-      },
-    });
-    expect(res.status).toBe(200);
-    const first = res.body.data;
+    const first = expectOk(
+      await client.POST('/api/v1/connectors/reports', {
+        body: {
+          connections: [
+            { id: ids.meta, account_id: META_ACCOUNT },
+            { id: ids.google, account_id: '3456789012' },
+            { id: ids.linkedin, account_id: '5001' },
+            { id: ids.tiktokAds, account_id: TIKTOK_ADVERTISER },
+            '00000000-0000-4000-8000-000000000000',
+          ],
+          report: REPORT,
+        },
+      }),
+    ).data;
     expect(first.errors).toEqual([
       expect.objectContaining({ connection_id: ids.linkedin, code: 'platform_rate_limited' }),
       expect.objectContaining({ connection_id: '00000000-0000-4000-8000-000000000000', code: 'not_found' }),
     ]);
-    expect(first.reports.map((r: Row) => [r.connection_id, r.platform, r.currency, r.time_zone])).toEqual([
+    expect(first.reports.map((r) => [r.connection_id, r.platform, r.currency, r.time_zone])).toEqual([
       [ids.meta, 'meta', 'USD', 'America/Los_Angeles'],
       [ids.google, 'google_ads', 'EUR', 'Europe/Berlin'],
       [ids.tiktokAds, 'tiktok_ads', 'JPY', 'Asia/Tokyo'],
@@ -102,10 +111,9 @@ describe('POST /v1/connectors/reports', () => {
     const rows: Row[] = [...first.rows];
     // Google's fake pages by 10: follow the cursor to the end.
     for (let cursor = first.next_cursor; cursor; ) {
-      res = await api('POST', '/v1/connectors/reports', { body: { cursor } });
-      expect(res.status).toBe(200);
-      rows.push(...res.body.data.rows);
-      cursor = res.body.data.next_cursor;
+      const page = expectOk(await client.POST('/api/v1/connectors/reports', { body: { cursor } })).data;
+      rows.push(...page.rows);
+      cursor = page.next_cursor;
     }
     for (const row of rows) {
       expect(row).toEqual(
@@ -134,21 +142,30 @@ describe('POST /v1/connectors/reports', () => {
         tiktokAds.expectedFigure({
           advertiserId: TIKTOK_ADVERTISER,
           metric: 'spend',
-          start: row.date as string,
-          end: row.date as string,
+          start: String(row.date),
+          end: String(row.date),
           level: 'campaign',
-          id: row.campaign_id as string,
+          id: String(row.campaign_id),
         }),
       );
     }
   });
 
   it('answers the failure when every connection fails, and 400 for a bad body', async () => {
+    // A conversions definition neither type knows: each connection refuses it, so the whole request fails.
     const res = await api('POST', '/v1/connectors/reports', {
-      body: { connections: [ids.meta, ids.google], report: { ...REPORT, metrics: ['likes'] } },
+      body: { connections: [ids.meta, ids.google], report: { ...REPORT, conversions: { nonsense: true } } },
     });
     expect(res.status).toBe(400);
     expect(res.body.details).toHaveLength(2);
+    // A metric no type has is refused by the route's contract before any connection is asked.
+    const unknown = await api('POST', '/v1/connectors/reports', {
+      body: { connections: [ids.meta, ids.google], report: { ...REPORT, metrics: ['likes'] } },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.details.errors).toContainEqual(
+      expect.objectContaining({ in: 'body', path: '/report/metrics/0' }),
+    );
     expect(
       (await api('POST', '/v1/connectors/reports', { body: { connections: [], report: REPORT } })).status,
     ).toBe(400);
@@ -160,9 +177,8 @@ describe('POST /v1/connectors/reports', () => {
 
 describe('the field catalog and the capability', () => {
   it('lists each canonical field with what it is on each platform', async () => {
-    const res = await api('GET', '/v1/connectors/reporting/fields');
-    expect(res.status).toBe(200);
-    const spend = res.body.data.metrics.find((m: Row) => m.name === 'spend');
+    const fields = expectOk(await client.GET('/api/v1/connectors/reporting/fields')).data;
+    const spend = fields.metrics.find((m) => m.name === 'spend');
     expect(spend).toEqual(
       expect.objectContaining({
         unit: 'currency',
@@ -175,16 +191,15 @@ describe('the field catalog and the capability', () => {
         },
       }),
     );
-    const reach = res.body.data.metrics.find((m: Row) => m.name === 'reach');
-    expect(reach.additive).toBe(false);
-    expect(Object.keys(reach.types).sort()).toEqual(['linkedin', 'meta', 'tiktok_ads']);
-    const campaign = res.body.data.dimensions.find((d: Row) => d.name === 'campaign');
-    expect(campaign.types.linkedin).toBe('pivot=CAMPAIGN_GROUP');
-    expect(campaign.types.tiktok_ads).toMatch(/AUCTION_CAMPAIGN/);
-    const country = res.body.data.dimensions.find((d: Row) => d.name === 'country');
-    expect(country.types.tiktok_ads).toBeUndefined();
-    const tiktok = res.body.data.types.find((t: Row) => t.type === 'tiktok_ads');
-    expect(tiktok).toEqual(
+    const reach = fields.metrics.find((m) => m.name === 'reach');
+    expect(reach?.additive).toBe(false);
+    expect(Object.keys(reach?.types ?? {}).sort()).toEqual(['linkedin', 'meta', 'tiktok_ads']);
+    const campaign = fields.dimensions.find((d) => d.name === 'campaign');
+    expect(campaign?.types.linkedin).toBe('pivot=CAMPAIGN_GROUP');
+    expect(campaign?.types.tiktok_ads).toMatch(/AUCTION_CAMPAIGN/);
+    const country = fields.dimensions.find((d) => d.name === 'country');
+    expect(country?.types.tiktok_ads).toBeUndefined();
+    expect(fields.types?.find((t) => t.type === 'tiktok_ads')).toEqual(
       expect.objectContaining({
         restatement_days: 7,
         default_conversions: { event: 'conversion', attribution_window_days: 7 },
@@ -193,16 +208,33 @@ describe('the field catalog and the capability', () => {
   });
 
   it('marks the report capability on exactly the types that answer reports, and documents the routes', async () => {
-    const list = await api('GET', '/v1/connectors');
-    const reporting = list.body.data.filter((t: Row) => (t.capabilities as string[]).includes('report'));
-    expect(reporting.map((t: Row) => t.type).sort()).toEqual([
-      'google_ads',
-      'linkedin',
-      'meta',
-      'tiktok_ads',
-    ]);
-    const doc = await api('GET', '/v1/openapi.json', { token: null });
-    expect(Object.keys(doc.body.paths)).toEqual(
+    const list = expectOk(await client.GET('/api/v1/connectors')).data;
+    const reporting = list.filter((t) => t.capabilities.includes('report'));
+    expect(reporting.map((t) => t.type).sort()).toEqual(['google_ads', 'linkedin', 'meta', 'tiktok_ads']);
+    // One type in full: its configuration schema and operations, the same schema on the types route.
+    const meta = expectOk(
+      await client.GET('/api/v1/connectors/{connector_type}', {
+        params: { path: { connector_type: 'META' } },
+      }),
+    ).data;
+    expect(meta.type).toBe('meta');
+    expect(meta.capabilities).toContain('report');
+    const schema = expectOk(
+      await client.GET('/api/v1/connectors/types/{connector_type}/schema', {
+        params: { path: { connector_type: 'meta' } },
+      }),
+    ).data;
+    expect(schema).toEqual(meta.schema);
+    const validated = expectOk(
+      await client.POST('/api/v1/connectors/{connector_type}/validate', {
+        params: { path: { connector_type: 'meta' } },
+        body: { config: { app_id: '123' } },
+      }),
+    ).data;
+    expect(validated.valid).toBe(false);
+    expect(validated.errors).toContainEqual({ path: '/app_secret', message: 'is required' });
+    const doc = expectOk(await client.GET('/api/v1/openapi.json', { headers: { authorization: null } }));
+    expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/v1/connectors/reports', '/api/v1/connectors/reporting/fields']),
     );
   });

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { SANDBOX_APPS } from '../scripts/sandbox';
 import { executeLine, SANDBOX_GUIDE } from '../scripts/sandboxGuide';
-import { findDefinition } from '../src/catalog/registry';
+import { findDefinition } from '../src/platforms/registry/definitions';
 import { Api, apiClient } from './support/api';
 
 const ROOT = resolve(__dirname, '..');

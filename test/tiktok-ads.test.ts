@@ -2,7 +2,7 @@
 // the callback, the JSON token exchange, no refresh (409 refresh_not_supported), advertisers with currency and
 // time zone, the native report query paged by next_page, TikTok's envelope codes in the contract's terms,
 // configuration verify and revocation on delete.
-import { resolveDefinitions } from '../src/catalog/registry';
+import { resolveDefinitions } from '../src/platforms/registry/definitions';
 import { CODES, TikTokAdsFake } from './fakes/tiktokAds';
 import { Api, apiClient } from './support/api';
 import { connectThroughFlow } from './support/connect';

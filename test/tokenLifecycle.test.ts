@@ -1,7 +1,7 @@
 // needsRenewal decides what the sweep (and every on-demand use) renews: access tokens that would lapse
 // before the next run plus a margin, refresh tokens the platform expires (by date, or when left unused),
 // and never a token with plenty of life left.
-import { findDefinition } from '../src/catalog/registry';
+import { findDefinition } from '../src/platforms/registry/definitions';
 import { ConnectorDefinition } from '../src/catalog/types';
 import { sweepIntervalMs, sweepSchedule } from '../src/services/sweepSchedule';
 import { needsRenewal } from '../src/services/tokenLifecycle';

@@ -1,7 +1,7 @@
-import { allDefinitions, findDefinition } from '../src/catalog/registry';
+import { allDefinitions, findDefinition } from '../src/platforms/registry/definitions';
 import { secretFieldsOf } from '../src/catalog/schema';
 import { CONNECTOR_TYPES } from '../src/catalog/types';
-import { validateConfig } from '../src/catalog/validation';
+import { validateConfig } from '../src/platforms/registry/validation';
 
 describe('catalog definitions', () => {
   it('defines the eight connector types, found case-insensitively', () => {

@@ -6,6 +6,8 @@ import { Webhook } from 'standardwebhooks';
 import { MetaFake } from './fakes/meta';
 import { connectThroughFlow } from './support/connect';
 import { Api, apiClient } from './support/api';
+import { expectError, expectOk, TypedClient, typedClient } from './support/client';
+import type { operations } from './support/openapi.generated';
 import { startTestAzurite, TestAzurite } from './support/azurite';
 import { startTestIssuer, TENANT_B, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
@@ -25,6 +27,9 @@ let receiver: WebhookReceiver;
 let host: RunningHost;
 let api: Api;
 let apiB: Api;
+/** The typed client, generated from the served document: the main flows go through it. */
+let client: TypedClient;
+let clientB: TypedClient;
 const extraHosts: RunningHost[] = [];
 
 function hostEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -57,6 +62,8 @@ beforeAll(async () => {
   host = await startHost({ env: hostEnv() });
   api = apiClient(host.api, await issuer.token());
   apiB = apiClient(host.api, await issuer.token({ tid: TENANT_B }));
+  client = typedClient(host.url, await issuer.token());
+  clientB = typedClient(host.url, await issuer.token({ tid: TENANT_B }));
 }, 60_000);
 
 afterAll(async () => {
@@ -68,29 +75,34 @@ afterAll(async () => {
 let pathCounter = 0;
 
 /** A subscription whose deliveries arrive under their own path of the receiver. */
-async function subscribe(events?: string[], client: Api = api) {
+const WEBHOOKS = '/api/v1/connectors/webhooks';
+const WEBHOOK = '/api/v1/connectors/webhooks/{id}';
+const TEST = '/api/v1/connectors/webhooks/{id}/test';
+const at = (id: string) => ({ params: { path: { id } } });
+/** An event type as the document names them: a test naming another fails to compile. */
+type EventType = NonNullable<
+  operations['webhooks-create']['requestBody']['content']['application/json']['events']
+>[number];
+
+async function subscribe(events?: EventType[]) {
   const path = `/hook-${++pathCounter}`;
-  const res = await client('POST', '/v1/connectors/webhooks', {
+  const res = await client.POST(WEBHOOKS, {
     body: { url: `${receiver.url}${path}`, ...(events ? { events } : {}) },
   });
-  expect(res.status).toBe(201);
-  const { id, secret } = res.body.data as { id: string; secret: string };
+  const { id, secret } = expectOk(res, 201).data;
   return { id, secret, path, at: (w: ReceivedWebhook) => w.path === path };
 }
 
 /** Polls the delivery log until `done` holds for it (the log is the event a test waits for). */
-async function deliveriesWhen(
-  id: string,
-  done: (log: Array<Record<string, unknown>>) => boolean,
-  client: Api = api,
-): Promise<Array<Record<string, unknown>>> {
+type Delivery =
+  operations['webhooks-deliveries']['responses'][200]['content']['application/json']['data'][number];
+
+async function deliveriesWhen(id: string, done: (log: Delivery[]) => boolean): Promise<Delivery[]> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const res = await client('GET', `/v1/connectors/webhooks/${id}/deliveries`);
-    expect(res.status).toBe(200);
-    if (done(res.body.data)) return res.body.data;
-    if (Date.now() > deadline)
-      throw new Error(`delivery log never matched: ${JSON.stringify(res.body.data)}`);
+    const log = expectOk(await client.GET('/api/v1/connectors/webhooks/{id}/deliveries', at(id))).data;
+    if (done(log)) return log;
+    if (Date.now() > deadline) throw new Error(`delivery log never matched: ${JSON.stringify(log)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -100,11 +112,10 @@ const body = (w: ReceivedWebhook) =>
 
 describe('subscriptions', () => {
   it('shows the signing secret once, masked afterwards, and only to its tenant', async () => {
-    const created = await api('POST', '/v1/connectors/webhooks', {
+    const created = await client.POST(WEBHOOKS, {
       body: { url: `${receiver.url}/crud`, events: ['configuration.error'], description: 'ops' },
     });
-    expect(created.status).toBe(201);
-    const data = created.body.data;
+    const { data } = expectOk(created, 201);
     expect(data).toEqual(
       expect.objectContaining({
         url: `${receiver.url}/crud`,
@@ -114,18 +125,18 @@ describe('subscriptions', () => {
     );
     expect(data.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(Buffer.from(data.secret.slice(6), 'base64').length).toBeGreaterThanOrEqual(24);
-    expect(created.headers.get('cache-control')).toBe('no-store');
+    expect(created.response.headers.get('cache-control')).toBe('no-store');
 
-    const got = await api('GET', `/v1/connectors/webhooks/${data.id}`);
-    expect(got.status).toBe(200);
-    expect(got.body.data.secret).toBeUndefined();
+    const got = expectOk(await client.GET(WEBHOOK, at(data.id)));
+    expect(got.data).not.toHaveProperty('secret');
     // The fixed prefix and a mask: no part of the secret is kept in a table to show it.
-    expect(got.body.data.secret_hint).toBe('whsec_********');
-    expect(JSON.stringify(got.body)).not.toContain(data.secret.slice(6, 30));
-    const listed = await api('GET', '/v1/connectors/webhooks');
-    const mine = listed.body.data.find((s: { id: string }) => s.id === data.id);
-    expect(mine).toEqual(got.body.data);
-    expect(JSON.stringify(listed.body)).not.toContain(data.secret.slice(6, 30));
+    expect(got.data.secret_hint).toBe('whsec_********');
+    expect(JSON.stringify(got)).not.toContain(data.secret.slice(6, 30));
+    const listed = expectOk(await client.GET(WEBHOOKS));
+    expect(listed.metadata.count).toBe(listed.data.length);
+    const mine = listed.data.find((s) => s.id === data.id);
+    expect(mine).toEqual(got.data);
+    expect(JSON.stringify(listed)).not.toContain(data.secret.slice(6, 30));
 
     // Another tenant sees nothing of it.
     for (const [method, path] of [
@@ -136,11 +147,11 @@ describe('subscriptions', () => {
     ]) {
       expect((await apiB(method, `/v1/connectors/webhooks/${data.id}${path}`)).status).toBe(404);
     }
-    expect((await apiB('GET', '/v1/connectors/webhooks')).body.data).toEqual([]);
+    expect(expectOk(await clientB.GET(WEBHOOKS)).data).toEqual([]);
 
-    expect((await api('DELETE', `/v1/connectors/webhooks/${data.id}`)).status).toBe(200);
-    expect((await api('GET', `/v1/connectors/webhooks/${data.id}`)).status).toBe(404);
-    expect((await api('DELETE', `/v1/connectors/webhooks/${data.id}`)).status).toBe(404);
+    expect(expectOk(await client.DELETE(WEBHOOK, at(data.id))).data).toEqual({ id: data.id, deleted: true });
+    expectError(await client.GET(WEBHOOK, at(data.id)), 404);
+    expectError(await client.DELETE(WEBHOOK, at(data.id)), 404);
   });
 
   it('refuses bad bodies with 400', async () => {
@@ -186,13 +197,12 @@ describe('subscriptions', () => {
 describe('deliveries', () => {
   it('webhook.test arrives signed (two independent verifiers) and the log says delivered', async () => {
     const sub = await subscribe();
-    const ping = await api('POST', `/v1/connectors/webhooks/${sub.id}/test`);
-    expect(ping.status).toBe(202);
-    expect(ping.body.data).toEqual(
+    const ping = expectOk(await client.POST(TEST, at(sub.id)), 202);
+    expect(ping.data).toEqual(
       expect.objectContaining({ event: 'webhook.test', status: 'pending', attempts: 0 }),
     );
     const [w] = await receiver.waitFor(1, sub.at);
-    expect(w.headers['webhook-id']).toBe(ping.body.data.id);
+    expect(w.headers['webhook-id']).toBe(ping.data.id);
     expect(w.headers['content-type']).toBe('application/json');
     expect(Math.abs(Number(w.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(600);
     expect(signatureIsValid(sub.secret, w)).toBe(true);
@@ -206,7 +216,7 @@ describe('deliveries', () => {
     const log = await deliveriesWhen(sub.id, (l) => l[0]?.status === 'delivered');
     expect(log[0]).toEqual(
       expect.objectContaining({
-        id: ping.body.data.id,
+        id: ping.data.id,
         attempts: 1,
         last_status_code: 200,
         next_attempt_at: null,
@@ -311,9 +321,9 @@ describe('deliveries', () => {
   it('500 then 200: delivered on the retry, with the same webhook-id', async () => {
     const sub = await subscribe();
     receiver.reply(sub.path, 500);
-    const ping = await api('POST', `/v1/connectors/webhooks/${sub.id}/test`);
+    const ping = expectOk(await client.POST(TEST, at(sub.id)), 202);
     const both = await receiver.waitFor(2, sub.at);
-    expect(both.map((w) => w.headers['webhook-id'])).toEqual([ping.body.data.id, ping.body.data.id]);
+    expect(both.map((w) => w.headers['webhook-id'])).toEqual([ping.data.id, ping.data.id]);
     for (const w of both) expect(signatureIsValid(sub.secret, w)).toBe(true);
     const [log] = await deliveriesWhen(sub.id, (l) => l[0]?.status === 'delivered');
     expect(log).toEqual(expect.objectContaining({ attempts: 2, last_status_code: 200 }));

@@ -1,11 +1,6 @@
-/** The caller, as the validated token says. The tenant is the token's `tid`. */
-export interface Principal {
-  tenantId: string;
-  objectId?: string;
-  appId?: string;
-  scopes: string[];
-  roles: string[];
-}
+import { Principal } from '../http/context';
+
+export type { Principal };
 
 export const READ_WRITE_SCOPE = 'Connectors.ReadWrite';
 export const READ_SCOPE = 'Connectors.Read';

@@ -86,6 +86,12 @@ export interface OAuthDialect {
    */
   loginConfiguration?: { field: string; param: string };
   /**
+   * Codes the token endpoint puts in an error object {"error": {code, error_subcode, message}} (Meta's Graph API):
+   * those that mean the grant is gone, those that mean the app was refused, and the subcode saying the user
+   * removed the app. Absent: only the RFC 6749 `error` strings are read.
+   */
+  errorObjectCodes?: { grantRevoked: number[]; clientRejected: number[]; appRemovedSubcode: number };
+  /**
    * 'rotating': each refresh returns a new refresh token; 'static': it stays; 'exchange': Meta's long-lived token
    * exchange; 'none': the token cannot be renewed at all (TikTok for Business' long-term token), only re-granted.
    */

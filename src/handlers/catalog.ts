@@ -1,6 +1,6 @@
-import { findDefinition, allDefinitions } from '../catalog/registry';
+import { findDefinition, allDefinitions } from '../platforms/registry/definitions';
 import { ConnectorDefinition } from '../catalog/types';
-import { validateConfig } from '../catalog/validation';
+import { validateConfig } from '../platforms/registry/validation';
 import { jsonObject } from '../http/body';
 import { RequestContext } from '../http/context';
 import { success } from '../http/envelope';

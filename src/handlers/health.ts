@@ -10,7 +10,7 @@ import { counterSnapshot } from '../services/counters';
 import { lastRepair } from '../services/repair';
 import { settings } from '../settings';
 import { tableClient, tablesTarget } from '../stores/tables';
-import { secretStoreHealth } from '../stores/secretStoreHealth';
+import { secretStoreHealth } from '../secrets/health';
 
 type DependencyState = { status: 'ok' | 'unavailable' | 'not_configured'; [detail: string]: unknown };
 

@@ -13,7 +13,7 @@ import {
 } from '../services/operations';
 import { SessionRecord } from '../stores/sessionStore';
 import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platforms/http';
+import { PlatformUnreachableError } from '../platformHttp/client';
 import { platformFailure } from '../services/platformErrors';
 
 /** The session a request names: X-Session-Id, else session_id in the body, else in the query string. */

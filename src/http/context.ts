@@ -1,5 +1,13 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { Principal } from '../auth/principal';
+
+/** The caller, as the validated token says (src/auth fills it in). The tenant is the token's `tid`. */
+export interface Principal {
+  tenantId: string;
+  objectId?: string;
+  appId?: string;
+  scopes: string[];
+  roles: string[];
+}
 
 /** What a handler receives: the Functions request plus what the conventions worked out for it. */
 export interface RequestContext {

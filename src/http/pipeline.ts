@@ -4,10 +4,10 @@ import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functio
 import { Handler, Middleware, RequestContext } from './context';
 import { failure } from './envelope';
 import { ApiError } from './errors';
-import { redact } from './redact';
+import { redact } from '../shared/redact';
 import { requestIdOf } from './requestId';
 import { refuseRepeatedValues } from './singleValues';
-import { parseTraceparent, RequestTrace, runWithTrace } from './trace';
+import { parseTraceparent, RequestTrace, runWithTrace } from '../shared/trace';
 import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
 import { isDependencyFailure } from '../stores/failures';
 import { InsertFailedError } from '../stores/recordTable';

@@ -9,8 +9,8 @@ import {
   platformRequest,
   PlatformRequest,
   PlatformUnreachableError,
-} from '../platforms/http';
-import { redact } from '../http/redact';
+} from '../platformHttp/client';
+import { redact } from '../shared/redact';
 import { ClientRejectedError, GrantRevokedError, TokenEndpointError } from './errors';
 import { TokenSet } from './tokens';
 
@@ -114,16 +114,13 @@ const tokenRequest = (def: ConnectorDefinition, app: AppCredentials, grant: Reco
     grant,
   );
 
-/** Meta's subcode for "the user has not authorized the application": they removed it. */
-export const META_APP_REMOVED = 458;
-
 function describeError(def: ConnectorDefinition, res: PlatformResponse): string {
   const oauthError = field(res.body, 'error');
   const description = field(res.body, 'error_description');
-  const metaMessage = field(res.body, 'error', 'message');
+  const objectMessage = field(res.body, 'error', 'message');
   const detail =
-    typeof metaMessage === 'string'
-      ? metaMessage
+    typeof objectMessage === 'string'
+      ? objectMessage
       : typeof oauthError === 'string'
         ? `${oauthError}${typeof description === 'string' ? `: ${description}` : ''}`
         : `HTTP ${res.status}`;
@@ -152,19 +149,23 @@ function envelopeRefusal(def: ConnectorDefinition, res: PlatformResponse): Error
 function refusal(def: ConnectorDefinition, res: PlatformResponse): Error | undefined {
   if (def.oauth.tokenEndpoint) return envelopeRefusal(def, res);
   const oauthError = field(res.body, 'error');
-  const metaCode = field(res.body, 'error', 'code');
   const success =
     res.status >= 200 && res.status < 300 && typeof field(res.body, 'access_token') === 'string';
   if (success) return undefined;
   const message = describeError(def, res);
-  if (oauthError === 'invalid_grant' || metaCode === 190) {
-    return new GrantRevokedError(message, field(res.body, 'error', 'error_subcode') === META_APP_REMOVED);
+  // The platform's own codes in an error object, where its dialect lists them (Meta).
+  const codes = def.oauth.errorObjectCodes;
+  const code = field(res.body, 'error', 'code');
+  const hasCode = (list: number[] | undefined) => typeof code === 'number' && (list ?? []).includes(code);
+  if (oauthError === 'invalid_grant' || hasCode(codes?.grantRevoked)) {
+    const appRemoved =
+      codes !== undefined && field(res.body, 'error', 'error_subcode') === codes.appRemovedSubcode;
+    return new GrantRevokedError(message, appRemoved);
   }
   if (
     oauthError === 'invalid_client' ||
     oauthError === 'unauthorized_client' ||
-    metaCode === 1 ||
-    metaCode === 101
+    hasCode(codes?.clientRejected)
   ) {
     return new ClientRejectedError(message);
   }

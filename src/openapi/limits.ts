@@ -22,3 +22,6 @@ export const INPUT_LIMITS = {
  * every object inherits), so a merge of client data could drop or fake a required field.
  */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** What a scope may be made of (every platform's scopes fit: URLs, dotted and colon-separated names). */
+export const SCOPE_PATTERN = `^[A-Za-z0-9_.:/+-]{1,${INPUT_LIMITS.scopeLength}}$`;

@@ -1,7 +1,7 @@
-// Request and row shapes of unified reports for the OpenAPI document, from the same schema the service
-// validates with.
+// The contracts of the unified report routes, and the report shapes the query route shares, from the same
+// schema the service validates each type's reports with.
 import { JsonSchema } from '../catalog/types';
-import { OperationDoc } from '../routing/declarations';
+import { RouteContract } from './contract';
 import { BASE_METRICS, DERIVED_METRICS, DIMENSIONS } from '../platforms/reporting/canonical';
 import { reportSchema } from '../platforms/reporting/schema';
 
@@ -9,7 +9,7 @@ export const reportRequest: JsonSchema = {
   ...reportSchema({
     type: 'object',
     description:
-      'The conversion definition (Meta: action_types, attribution_windows; Google Ads: source; LinkedIn: fields); GET /v1/connectors/reporting/fields shows each type’s schema and default',
+      'The conversion definition (Meta: action_types, attribution_windows; Google Ads: source; LinkedIn: fields; TikTok Ads: event, attribution_window_days); GET /v1/connectors/reporting/fields shows each type’s schema and default',
   }),
   description:
     'A unified report: canonical metrics and dimensions, the same on every type with the report capability',
@@ -71,7 +71,7 @@ export const reportInfo: JsonSchema = {
 
 const named = (items: JsonSchema): JsonSchema => ({ type: 'array', items });
 
-export const reportDocs: Record<'across' | 'fields', OperationDoc> = {
+export const reportContracts = {
   across: {
     summary:
       'One report over several connections: one table, each connection’s data.report, per-connection errors',
@@ -79,100 +79,113 @@ export const reportDocs: Record<'across' | 'fields', OperationDoc> = {
     description:
       'Connections run concurrently (a few at a time). One failing does not fail the others (200 with errors), unless all fail. {"cursor": next_cursor} as the body fetches the next page.',
     body: {
-      oneOf: [
-        {
-          type: 'object',
-          required: ['connections', 'report'],
-          additionalProperties: false,
-          properties: {
-            connections: {
-              type: 'array',
-              minItems: 1,
-              maxItems: 20,
-              items: {
-                oneOf: [
-                  {
-                    type: 'string',
-                    description: 'A connection id (the report’s account_id, or the platform’s)',
-                  },
-                  {
-                    type: 'object',
-                    required: ['id'],
-                    additionalProperties: false,
-                    properties: { id: { type: 'string' }, account_id: { type: 'string' } },
-                    description: 'A connection and the account the report runs on there',
-                  },
-                ],
+      schema: {
+        oneOf: [
+          {
+            type: 'object',
+            required: ['connections', 'report'],
+            additionalProperties: false,
+            properties: {
+              connections: {
+                type: 'array',
+                minItems: 1,
+                maxItems: 20,
+                items: {
+                  oneOf: [
+                    {
+                      type: 'string',
+                      description: 'A connection id (the report’s account_id, or the platform’s)',
+                    },
+                    {
+                      type: 'object',
+                      required: ['id'],
+                      additionalProperties: false,
+                      properties: { id: { type: 'string' }, account_id: { type: 'string' } },
+                      description: 'A connection and the account the report runs on there',
+                    },
+                  ],
+                },
               },
+              report: reportRequest,
             },
-            report: reportRequest,
           },
-        },
-        {
-          type: 'object',
-          required: ['cursor'],
-          additionalProperties: false,
-          properties: { cursor: { type: 'string' } },
-        },
-      ],
+          {
+            type: 'object',
+            required: ['cursor'],
+            additionalProperties: false,
+            properties: { cursor: { type: 'string', maxLength: 16_383 } },
+          },
+        ],
+      },
     },
-    response: {
-      type: 'object',
-      required: ['rows', 'reports', 'errors', 'next_cursor'],
-      properties: {
-        rows: named({
-          ...reportRow,
-          required: ['connection_id', ...(reportRow.required as string[])],
-          properties: { connection_id: { type: 'string' }, ...(reportRow.properties as object) },
-        }),
-        reports: named({
-          ...reportInfo,
-          properties: { connection_id: { type: 'string' }, ...(reportInfo.properties as object) },
-        }),
-        errors: named({
+    errors: [404, 409, 429, 502],
+    responses: {
+      200: {
+        description: 'One table over the connections, each one’s report, and which failed',
+        data: {
           type: 'object',
-          required: ['connection_id', 'error'],
+          required: ['rows', 'reports', 'errors', 'next_cursor'],
           properties: {
-            connection_id: { type: 'string' },
-            error: { type: 'string' },
-            code: { type: 'string' },
+            rows: named({
+              ...reportRow,
+              required: ['connection_id', ...(reportRow.required as string[])],
+              properties: { connection_id: { type: 'string' }, ...(reportRow.properties as object) },
+            }),
+            reports: named({
+              ...reportInfo,
+              properties: { connection_id: { type: 'string' }, ...(reportInfo.properties as object) },
+            }),
+            errors: named({
+              type: 'object',
+              required: ['connection_id', 'error'],
+              properties: {
+                connection_id: { type: 'string' },
+                error: { type: 'string' },
+                code: { type: 'string' },
+              },
+            }),
+            next_cursor: { type: ['string', 'null'] },
           },
-        }),
-        next_cursor: { type: ['string', 'null'] },
+        },
       },
     },
   },
   fields: {
     summary: 'The canonical metrics and dimensions of reports, and what each is on each platform',
     tag: 'reports',
-    response: {
-      type: 'object',
-      required: ['metrics', 'dimensions'],
-      properties: {
-        metrics: named({
+    responses: {
+      200: {
+        description: 'The canonical fields and their names on each platform',
+        data: {
           type: 'object',
-          required: ['name', 'description', 'unit', 'additive', 'types'],
+          required: ['metrics', 'dimensions'],
           properties: {
-            name: { type: 'string' },
-            description: { type: 'string' },
-            unit: { enum: ['currency', 'count', 'ratio'] },
-            additive: { type: 'boolean' },
-            derived_from: named({ type: 'string' }),
-            types: { type: 'object', additionalProperties: { type: 'string' } },
+            metrics: named({
+              type: 'object',
+              required: ['name', 'description', 'unit', 'additive', 'types'],
+              properties: {
+                name: { type: 'string' },
+                description: { type: 'string' },
+                unit: { enum: ['currency', 'count', 'ratio'] },
+                additive: { type: 'boolean' },
+                derived_from: named({ type: 'string' }),
+                types: { type: 'object', additionalProperties: { type: 'string' } },
+              },
+            }),
+            dimensions: named({
+              type: 'object',
+              required: ['name', 'description', 'types'],
+              properties: {
+                name: { type: 'string' },
+                description: { type: 'string' },
+                columns: named({ type: 'string' }),
+                types: { type: 'object', additionalProperties: { type: 'string' } },
+              },
+            }),
+            types: named({ type: 'object' }),
           },
-        }),
-        dimensions: named({
-          type: 'object',
-          required: ['name', 'description', 'types'],
-          properties: {
-            name: { type: 'string' },
-            description: { type: 'string' },
-            columns: named({ type: 'string' }),
-            types: { type: 'object', additionalProperties: { type: 'string' } },
-          },
-        }),
-        types: named({ type: 'object' }),
+        },
       },
     },
   },
-};
+} satisfies Record<string, RouteContract>;

@@ -1,8 +1,8 @@
 // Calls to a platform's API with a user's access token, and what their failures mean to the service.
 // Each family supplies its headers and its reading of error bodies; the rest is shared.
 import { ConnectorDefinition } from '../catalog/types';
-import { redact } from '../http/redact';
-import { PlatformRequest, PlatformResponse, platformRequest } from './http';
+import { redact } from '../shared/redact';
+import { PlatformRequest, PlatformResponse, platformRequest } from '../platformHttp/client';
 
 export type FailureKind =
   | 'token_invalid'

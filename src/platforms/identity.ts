@@ -1,7 +1,7 @@
 // The account a token belongs to: the definition's IdentityCall where it has one, else the family's code.
 import { ApiContext, callApi, Identity } from './api';
 import { PlatformFamilyModule } from './family';
-import { field } from './http';
+import { field } from '../platformHttp/client';
 
 export async function identityOf(
   family: PlatformFamilyModule,

@@ -2,7 +2,7 @@
 // connection's definition and configuration, the account in effect, and a way to call the platform with
 // the connection's token (renewal, retries and error mapping are handled there, not here).
 import { ConnectorDefinition } from '../catalog/types';
-import { PlatformRequest, PlatformResponse } from './http';
+import { PlatformRequest, PlatformResponse } from '../platformHttp/client';
 
 export interface Account {
   id: string;

@@ -1,8 +1,8 @@
 // What proving an app's credentials looks like for every family: the cheapest call that a wrong secret
 // fails, and how to read its answer. Each family module supplies a probe; this runs it.
 import { ConnectorDefinition } from '../catalog/types';
-import { redact } from '../http/redact';
-import { PlatformRequest, PlatformResponse, platformRequest } from './http';
+import { redact } from '../shared/redact';
+import { PlatformRequest, PlatformResponse, platformRequest } from '../platformHttp/client';
 
 export type ProbeVerdict = { ok: true } | { ok: false; reason: string };
 

@@ -1,26 +1,12 @@
 // The shape of the route table: each function is declared once, and the same declaration drives
-// app.http()/app.timer() under the Functions host and the local host's router.
+// app.http()/app.timer() under the Functions host and the local host's router. An HTTP function's contract
+// (request body, query parameters, headers, responses) is declared with it: the pipeline checks requests
+// against it before the handler runs, and the OpenAPI document is generated from it.
 import { InvocationContext } from '@azure/functions';
 import { Handler } from '../http/context';
-import { JsonSchema } from '../catalog/types';
+import { RouteContract } from '../openapi/contract';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'OPTIONS';
-
-export interface OperationDoc {
-  summary: string;
-  tag: string;
-  description?: string;
-  /** JSON Schema of the request body, when there is one. */
-  body?: JsonSchema;
-  /** Query parameters: name → description. */
-  query?: Record<string, string>;
-  /** JSON Schema of `data` in a success response. */
-  response?: JsonSchema;
-  /** JSON Schema of `metadata` in a success response, when it carries more than request_id (lists). */
-  metadata?: JsonSchema;
-  /** Success status when not 200. */
-  status?: number;
-}
 
 export interface HttpFunctionDeclaration {
   kind: 'http';
@@ -31,7 +17,7 @@ export interface HttpFunctionDeclaration {
   /** No bearer token needed. The only place a route is made anonymous. */
   anonymous?: boolean;
   handler: Handler;
-  doc: OperationDoc;
+  contract: RouteContract;
 }
 
 export interface TimerFunctionDeclaration {

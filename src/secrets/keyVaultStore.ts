@@ -1,6 +1,6 @@
 // Key Vault: one secret per record holding its secret fields as JSON, tagged with tenant and record.
 import type { SecretClient } from '@azure/keyvault-secrets';
-import { defaultCredential } from '../stores/tables';
+import { defaultCredential } from '../shared/azureCredential';
 import {
   SECRET_KINDS,
   SecretBundle,

@@ -1,7 +1,7 @@
 // The platform API versions this process uses, each with its sunset, for /health: a version within 30 days of
 // its sunset (or past it) makes the service `degraded`, a warning an operator acts on by changing one setting.
 import { sunsetState } from '../catalog/apiVersions';
-import { allDefinitions } from '../catalog/registry';
+import { allDefinitions } from '../platforms/registry/definitions';
 
 export interface ApiVersionReport {
   type: string;

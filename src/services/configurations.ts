@@ -4,16 +4,17 @@ import { INPUT_LIMITS } from '../openapi/limits';
 import { randomUUID } from 'node:crypto';
 import { secretFieldsOf } from '../catalog/schema';
 import { ConnectorDefinition } from '../catalog/types';
-import { validateConfig } from '../catalog/validation';
+import { validateConfig } from '../platforms/registry/validation';
 import { emitLifecycleEvent } from '../events/lifecycle';
 import { ApiError, badRequest, notFound } from '../http/errors';
-import { families } from '../platforms';
-import { PlatformUnreachableError } from '../platforms/http';
+import { families } from '../platforms/registry/families';
+import { PlatformUnreachableError } from '../platformHttp/client';
 import { PlatformAnswerError, runProbe } from '../platforms/verification';
 import { secretStore } from '../secrets';
 import { SecretRef } from '../secrets/secretStore';
 import { settings } from '../settings';
 import {
+  CONFIG_STATUSES,
   ConfigurationRecord,
   deleteConfiguration,
   EtagMismatchError,
@@ -21,16 +22,13 @@ import {
   insertConfiguration,
   listConfigurations,
   readConfiguration,
+  SETTABLE_CONFIG_STATUSES,
   updateConfigurationRecord,
   Stored,
 } from '../stores/configurationStore';
 import { definitionOf, isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { fieldsSetConfig, isMaskEcho, MASK, maskedConfig, maskSecret } from './masking';
-
-export const CONFIG_STATUSES = ['pending_setup', 'active', 'inactive', 'error'] as const;
-/** What a client may set; pending_setup and error are the service's verdicts. */
-const SETTABLE_STATUSES = ['active', 'inactive'];
 
 export interface ConfigurationView {
   id: string;
@@ -231,10 +229,9 @@ function applyPatch(
     next.lastError = undefined;
   }
   if (patch.status !== undefined) {
-    if (typeof patch.status !== 'string' || !SETTABLE_STATUSES.includes(patch.status)) {
-      throw badRequest(
-        `status can be set to ${SETTABLE_STATUSES.join(' or ')}; the service sets the others.`,
-      );
+    const settable: readonly string[] = SETTABLE_CONFIG_STATUSES;
+    if (typeof patch.status !== 'string' || !settable.includes(patch.status)) {
+      throw badRequest(`status can be set to ${settable.join(' or ')}; the service sets the others.`);
     }
     next.status = patch.status;
   }

@@ -1,19 +1,19 @@
 // OAuth connections: create (authorization URL and server-side state), list, get, test, refresh, delete,
 // reconnect. The callback that completes a flow is in oauthCallback.ts.
-import { INPUT_LIMITS } from '../openapi/limits';
+import { INPUT_LIMITS, SCOPE_PATTERN } from '../openapi/limits';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConnectorDefinition } from '../catalog/types';
 import { badRequest, notFound } from '../http/errors';
 import { authorizationUrl, newPkce, revokeGrant, usesPkce } from '../oauth/engine';
 import { RefreshNotSupportedError } from '../oauth/errors';
 import { fromBundle } from '../oauth/tokens';
-import { families } from '../platforms';
+import { families } from '../platforms/registry/families';
 import { identityOf } from '../platforms/identity';
 import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platforms/http';
+import { PlatformUnreachableError } from '../platformHttp/client';
 import { secretStore } from '../secrets';
 import { settings } from '../settings';
-import { ConnectionRecord, connections } from '../stores/connectionStore';
+import { CONNECTION_STATUSES, ConnectionRecord, connections } from '../stores/connectionStore';
 import { oauthStates } from '../stores/oauthStateStore';
 import { InsertFailedError } from '../stores/recordTable';
 import { tablesSdk } from '../stores/tables';
@@ -33,10 +33,9 @@ import { lapsedStatus, platformFailure } from './platformErrors';
 import { definitionOf, isRecordId } from './records';
 import { freshToken } from './tokenLifecycle';
 
-export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'expired', 'revoked'] as const;
 /** An authorization must complete within this time (10 minutes unless OAUTH_STATE_TTL_SECONDS says). */
 const stateTtlMs = () => Number(settings().env.OAUTH_STATE_TTL_SECONDS ?? 600) * 1000;
-const SCOPE = new RegExp(`^[A-Za-z0-9_.:/+-]{1,${INPUT_LIMITS.scopeLength}}$`);
+const SCOPE = new RegExp(SCOPE_PATTERN);
 
 export const stateKey = (state: string) => createHash('sha256').update(state).digest('hex');
 export const verifierRef = (tenantId: string, key: string) => ({

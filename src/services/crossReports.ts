@@ -4,7 +4,7 @@
 // next page asks every connection that has more for its next page: one platform page each, never the whole.
 import { ApiError, badRequest } from '../http/errors';
 import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platforms/http';
+import { PlatformUnreachableError } from '../platformHttp/client';
 import { begin, runReport } from './operations';
 import { platformFailure } from './platformErrors';
 import { checkReport, ReportInfo, ReportRequest } from './reports';

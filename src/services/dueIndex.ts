@@ -4,7 +4,7 @@
 // is gone) is stale, and the sweep removes it when it comes due. Writers other than the sweep only ever move
 // a connection's due time earlier (an early visit finds nothing to do and reschedules), so the renewals of a
 // busy connection write no index rows at all.
-import { findDefinition } from '../catalog/registry';
+import { findDefinition } from '../platforms/registry/definitions';
 import { ConnectionRecord } from '../stores/connectionStore';
 import { DueEntry, dueIndex, duePartition, dueRowKey } from '../stores/dueIndexStore';
 import { sweepDueAt } from './grantSchedule';

@@ -3,7 +3,7 @@
 import { ConnectorDefinition } from '../catalog/types';
 import { AppCredentials } from '../oauth/engine';
 import { TokenSet } from '../oauth/tokens';
-import { families } from '../platforms';
+import { families } from '../platforms/registry/families';
 import { ApiContext } from '../platforms/api';
 import { grantEndOf } from './grantSchedule';
 

@@ -3,9 +3,9 @@
 // errors, and a short wait-and-retry when a rate limit lifts within a couple of seconds.
 import { conflict } from '../http/errors';
 import { ApiFailure, callApi, PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platforms/http';
+import { PlatformUnreachableError } from '../platformHttp/client';
 import { OperationCall } from '../platforms/operations';
-import { families } from '../platforms';
+import { families } from '../platforms/registry/families';
 import { spendCallBudget } from './callBudgets';
 import { updateConnection } from './connectionRecords';
 import { lapsedStatus } from './platformErrors';

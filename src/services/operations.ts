@@ -1,9 +1,10 @@
 // The operations API: metadata, account, query, execute, message and state, in sessions that persist per
 // connection. Platform specifics live in each family's operations module; this is the shared part.
 import { createHash, randomBytes } from 'node:crypto';
-import { validateExecute, validateQuery } from '../catalog/validation';
+import { validateExecute, validateQuery } from '../platforms/registry/validation';
 import { ApiError, badRequest, conflict } from '../http/errors';
-import { familyOperations } from '../platforms/operationModules';
+import { MESSAGE_TYPES } from '../openapi/operations';
+import { familyOperations } from '../platforms/registry/operations';
 import {
   Account,
   AccountLimit,
@@ -284,16 +285,6 @@ async function checkPending(scope: OperationScope, begun: Begun) {
   const outcome = await family.resume(call, pending.operation, pending.resume);
   return settleExecute(scope.tenantId, storedSession, pending.operation, pending.key, outcome);
 }
-
-export const MESSAGE_TYPES = {
-  next_page:
-    "The next page of the session's last query, in the query's shape. Optional cursor: the next_cursor you hold.",
-  set_defaults:
-    'Merge {defaults: {…}} into the values later queries inherit (e.g. date_preset, time_range, start_date); null removes one.',
-  reset: 'Forget the active account, the last query, its cursor and the defaults.',
-  publish_status:
-    'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video or a TikTok post): 200 with the result when it has finished, 202 while it is still in progress.',
-};
 
 export async function message(scope: OperationScope, body: Record<string, unknown>) {
   const begun = await begin(scope);

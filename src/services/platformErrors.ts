@@ -2,7 +2,7 @@
 // with a message a person can act on.
 import { ApiError } from '../http/errors';
 import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platforms/http';
+import { PlatformUnreachableError } from '../platformHttp/client';
 import { counters } from './counters';
 
 export function platformFailure(err: PlatformApiError | PlatformUnreachableError): ApiError {

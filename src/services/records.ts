@@ -1,6 +1,6 @@
 // What every kind of record shares in the services: its connector type, the shape of its ids, and the
 // answer when writers keep colliding on it.
-import { findDefinition } from '../catalog/registry';
+import { findDefinition } from '../platforms/registry/definitions';
 import { ConnectorDefinition } from '../catalog/types';
 import { ApiError, badRequest } from '../http/errors';
 import { EtagMismatchError } from '../stores/recordTable';

@@ -7,7 +7,7 @@ import {
   DIMENSIONS,
   METRIC_INFO,
 } from '../platforms/reporting/canonical';
-import { reporters } from '../platforms/reporting/reporters';
+import { reporters } from '../platforms/registry/reporters';
 import { FamilyReporter } from '../platforms/reporting/types';
 
 const reporterList = () => Object.values(reporters).filter((r): r is FamilyReporter => r !== undefined);

@@ -3,7 +3,7 @@
 // naming it), the account's time zone and currency, the date range in that zone, slices and paging (one
 // platform page per answer, so memory stays bounded), the columns every row carries, derived metrics per
 // row, and data.report.
-import { validateReport } from '../catalog/validation';
+import { validateReport } from '../platforms/registry/validation';
 import { ConnectorType } from '../catalog/types';
 import { ApiError, badRequest } from '../http/errors';
 import { OperationCall } from '../platforms/operations';
@@ -25,7 +25,7 @@ import {
   presetRange,
   todayIn,
 } from '../platforms/reporting/dates';
-import { reporterOf } from '../platforms/reporting/reporters';
+import { reporterOf } from '../platforms/registry/reporters';
 import {
   CanonicalRow,
   FamilyReporter,

@@ -4,7 +4,7 @@
 // (`reconnect_needed`, once) a week before its end and marked `expired` at it. A connection nobody uses costs
 // one platform call per extension (about every six months), none otherwise.
 import { InvocationContext } from '@azure/functions';
-import { findDefinition } from '../catalog/registry';
+import { findDefinition } from '../platforms/registry/definitions';
 import { ApiError } from '../http/errors';
 import { secretStore } from '../secrets';
 import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';

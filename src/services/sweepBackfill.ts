@@ -2,7 +2,7 @@
 // see them. Each run gives one page of them (a thousand) their grant's end, estimated from the record alone
 // (no platform call, no secret read), which also indexes them; the place it got to is kept, so a fleet is done
 // in a few runs and a finished backfill costs one read per run.
-import { findDefinition } from '../catalog/registry';
+import { findDefinition } from '../platforms/registry/definitions';
 import { connections } from '../stores/connectionStore';
 import { sweepState } from '../stores/sweepStateStore';
 import { tablesSdk } from '../stores/tables';

@@ -6,6 +6,11 @@ import { Entity, optional, RecordTable, Stored } from './recordTable';
 export { EtagMismatchError, InsertFailedError } from './recordTable';
 export type { Stored } from './recordTable';
 
+/** A configuration's statuses: the one definition the code, the list filter and the OpenAPI document use. */
+export const CONFIG_STATUSES = ['pending_setup', 'active', 'inactive', 'error'] as const;
+/** What a client may set; pending_setup and error are the service's verdicts. */
+export const SETTABLE_CONFIG_STATUSES = ['active', 'inactive'] as const;
+
 export interface ConfigurationRecord {
   tenantId: string;
   id: string;

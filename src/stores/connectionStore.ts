@@ -1,12 +1,16 @@
 // OAuth connection records, partitioned by tenant. Tokens are not here: only their secret version.
 import { Entity, optional, RecordTable } from './recordTable';
 
+/** A connection's statuses: the one definition the code, the list filter and the OpenAPI document use. */
+export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'expired', 'revoked'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
 export interface ConnectionRecord {
   tenantId: string;
   id: string;
   connectorType: string;
   name: string;
-  status: 'pending' | 'active' | 'error' | 'expired' | 'revoked';
+  status: ConnectionStatus;
   configId?: string;
   scopes: string[];
   accountId?: string;

@@ -3,7 +3,7 @@
 // Messages are base64 text, the Functions host's default `messageEncoding` for queue triggers.
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { settings } from '../settings';
-import { defaultCredential } from './tables';
+import { defaultCredential } from '../shared/azureCredential';
 
 export type QueueTarget =
   | { kind: 'connection-string'; connectionString: string; endpoint: string }

@@ -2,6 +2,7 @@
 // (managed identity in Azure). The SDK loads on first use so importing the app stays fast.
 import type { TableClient } from '@azure/data-tables';
 import { settings } from '../settings';
+import { defaultCredential } from '../shared/azureCredential';
 
 export type TablesKind = 'connection-string' | 'managed-identity';
 
@@ -63,14 +64,6 @@ export function tableClient(table: string): Promise<TableClient> {
     client.catch(() => clients.delete(table));
   }
   return client;
-}
-
-let credential: Promise<import('@azure/identity').TokenCredential> | undefined;
-
-/** One DefaultAzureCredential per process, shared by tables and Key Vault. */
-export function defaultCredential(): Promise<import('@azure/identity').TokenCredential> {
-  credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
-  return credential;
 }
 
 /** Status 404/409/412 of a Table Storage error, or undefined for anything else. */

@@ -38,7 +38,9 @@ export const subscriptions = new RecordTable<SubscriptionRecord>('webhooks', {
   }),
 });
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+/** A delivery's statuses: the one definition the code and the OpenAPI document use. */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryRecord {
   tenantId: string;

@@ -1,7 +1,7 @@
 // Google APIs (Google Ads, YouTube): {"error":{code,message,status,details|errors}}. Google Ads quota
 // arrives as 429 RESOURCE_EXHAUSTED with a retryDelay; YouTube's daily quota as 403 quotaExceeded.
 import { ApiDialect, failureFromStatus } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 
 function retryDelaySeconds(body: unknown): number | undefined {
   const details = field(body, 'error', 'details');

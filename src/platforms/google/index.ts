@@ -1,5 +1,5 @@
 import { callApi } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { PlatformFamilyModule } from '../family';
 import { googleApi } from './api';
 import { googleAppProbe } from './verify';

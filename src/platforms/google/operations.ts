@@ -5,7 +5,7 @@
 // by startIndex, and video snippet updates that keep what the caller did not change.
 import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
-import { field, PlatformResponse } from '../http';
+import { field, PlatformResponse } from '../../platformHttp/client';
 import { walkPages, Walked } from '../listing';
 import { forgetLogin, learnedLogin, rememberLogins } from './logins';
 import {

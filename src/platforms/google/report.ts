@@ -1,6 +1,6 @@
 // Google Ads' part of unified reports: canonical metrics and dimensions as GAQL fields and segments, the
 // GAQL generated from them, money from micros, dates in the customer's time zone, Google's fixed pages.
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
 import { flattenRow } from '../rows';
 import { Dimension } from '../reporting/canonical';

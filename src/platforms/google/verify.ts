@@ -1,6 +1,6 @@
 // Google: a refresh-token grant with the client credentials. A wrong client answers invalid_client; a right
 // one with a dummy refresh token answers invalid_grant, which proves the client without a user.
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { AppProbe } from '../verification';
 
 const PROBE_TOKEN = 'supertrack-credential-probe';

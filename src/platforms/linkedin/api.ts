@@ -2,7 +2,7 @@
 // Rest.li protocol header; 429 comes without Retry-After (limits are daily), 426 means a sunset version.
 import { apiVersion } from '../../catalog/apiVersions';
 import { ApiDialect, failureFromStatus } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 
 const REVOKED_BY_MEMBER = 65601;
 

@@ -2,7 +2,7 @@
 // adAnalytics reporting in Rest.li 2.0 query syntax (one answer, no paging); posting as an organization.
 import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { joinLists, walkPages, Walked } from '../listing';
 import {
   Account,

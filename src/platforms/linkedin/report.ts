@@ -3,7 +3,7 @@
 // adAnalytics has no paging and silently stops at 15,000 elements: a slice that reaches the cap is split by
 // date, and a single day that still reaches it is answered with a warning.
 import { badRequest } from '../../http/errors';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
 import { Dimension } from '../reporting/canonical';
 import { weeksOf } from '../reporting/dates';

@@ -1,6 +1,6 @@
 // LinkedIn: an authorization-code exchange with a dummy code. A wrong client answers 401 invalid_client;
 // a right one fails only on the code, which proves the client without a user.
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { AppProbe } from '../verification';
 
 export const linkedinAppProbe: AppProbe = {

@@ -1,9 +1,8 @@
 // Meta's Graph API: errors are {"error":{message,type,code,error_subcode}}, throttling usually arrives as
 // HTTP 400/403 with codes 4, 17, 32, 613 or 80000-80014 rather than 429, and code 190 is a dead token.
 import { ApiDialect, failureFromStatus } from '../api';
-import { META_APP_REMOVED } from '../../oauth/engine';
-import { field } from '../http';
-import { META_ADS_VERSION_SETTING } from './definition';
+import { field } from '../../platformHttp/client';
+import { META_ADS_VERSION_SETTING, META_APP_REMOVED } from './definition';
 
 /** "(#368) The action attempted has been deemed abusive or is otherwise disallowed": a temporary block. */
 const TEMPORARILY_BLOCKED = 368;

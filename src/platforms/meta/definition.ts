@@ -37,6 +37,9 @@ const marketingApi: VersionedApi = {
   setting: META_ADS_VERSION_SETTING,
 };
 
+/** Meta's subcode for "the user has not authorized the application": they removed it. */
+export const META_APP_REMOVED = 458;
+
 const dialect = (scopes: string[]): OAuthDialect => ({
   scopes,
   scopeSeparator: ',',
@@ -48,6 +51,8 @@ const dialect = (scopes: string[]): OAuthDialect => ({
   refresh: 'exchange',
   // Facebook Login for Business: a configuration made in the app dashboard sets token type and permissions.
   loginConfiguration: { field: 'login_config_id', param: 'config_id' },
+  // The token endpoint answers {"error": {code, error_subcode}}: 190 a dead grant, 1 and 101 a refused app.
+  errorObjectCodes: { grantRevoked: [190], clientRejected: [1, 101], appRemovedSubcode: META_APP_REMOVED },
 });
 
 const loginConfigId = idField(

@@ -4,7 +4,7 @@
 import { AppCredentials } from '../../oauth/engine';
 import { TokenSet } from '../../oauth/tokens';
 import { ApiContext } from '../api';
-import { field, platformRequest } from '../http';
+import { field, platformRequest } from '../../platformHttp/client';
 
 export async function metaGrantEnd(
   context: ApiContext,

@@ -2,7 +2,7 @@
 // cursor paging; Page and Instagram insights; posting to a Page with the Page's own token and the
 // two-step Instagram publish.
 import { ApiError, badRequest } from '../../http/errors';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { walkPages, joinLists, Walked } from '../listing';
 import {
   Account,

@@ -3,7 +3,7 @@
 // (report_run_id), polled and split by date when Meta gives up on them.
 import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
 import { Dimension } from '../reporting/canonical';
 import { dayCount, mondayOf, weeksOf } from '../reporting/dates';

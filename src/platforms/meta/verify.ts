@@ -1,5 +1,5 @@
 // Meta: an app access token through grant_type=client_credentials proves the app id and secret.
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { AppProbe } from '../verification';
 
 export const metaAppProbe: AppProbe = {

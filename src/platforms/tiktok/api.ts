@@ -1,6 +1,6 @@
 // TikTok's API wraps every answer as {data, error:{code, message, log_id}}; code "ok" is success.
 import { ApiDialect, ApiFailure, failureFromStatus } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 
 /** Content Posting refusals, by TikTok's code: what each means to the service, the code kept as the reason. */
 const POSTING: Record<string, ApiFailure['kind']> = {

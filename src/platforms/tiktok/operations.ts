@@ -2,7 +2,7 @@
 // paged by TikTok's numeric cursor, and Direct Post of a video TikTok pulls from a URL, followed by its status.
 import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { Account, CallBudget, FamilyOperations, OperationCall, QueryPage } from '../operations';
 import { flattenRow } from '../rows';
 

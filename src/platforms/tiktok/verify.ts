@@ -1,5 +1,5 @@
 // TikTok: a client access token (grant_type=client_credentials) proves the client key and secret.
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { AppProbe } from '../verification';
 
 export const tiktokAppProbe: AppProbe = {

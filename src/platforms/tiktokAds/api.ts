@@ -1,7 +1,7 @@
 // TikTok API for Business: the long-term token in an `Access-Token` header (not Authorization), and errors
 // inside HTTP 200 envelopes {code, message, request_id, data}.
 import { ApiDialect, ApiFailure, failureFromStatus } from '../api';
-import { field, PlatformResponse } from '../http';
+import { field, PlatformResponse } from '../../platformHttp/client';
 import {
   INVALID_PARAMETER,
   NO_PERMISSION,

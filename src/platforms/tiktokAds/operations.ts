@@ -2,7 +2,7 @@
 // id and secret beside the token) with their currency and time zone (advertiser/info/), and one synchronous
 // report (report/integrated/get/) paged by page number.
 import { ApiError, badRequest } from '../../http/errors';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
 import { flattenRow } from '../rows';
 

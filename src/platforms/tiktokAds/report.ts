@@ -10,7 +10,7 @@
 // - the rate-limit codes (40100, 40016, 40133) answer 429 with Retry-After, and next_page resumes there.
 import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
 import { Dimension } from '../reporting/canonical';
 import { chunkRange, dayCount, monthsOf, weeksOf } from '../reporting/dates';

@@ -1,7 +1,7 @@
 // TikTok Ads: the token exchange with a code that cannot exist. The exchange is the one documented call that
 // takes only the app's id and secret: refused credentials answer code 40001, accepted ones fail on the
 // auth_code alone (code 40002), which proves the app without an advertiser or a token.
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { AppProbe } from '../verification';
 import { INVALID_PARAMETER, NO_PERMISSION } from './codes';
 

@@ -1,7 +1,7 @@
 // X API v2: RFC 7807 problems {title, detail, type, status}; rate limits as 429 with x-rate-limit-reset. X bills
 // per use: a 429 can also be a usage cap (problem type …/usage-capped), which no retry within a window lifts.
 import { ApiDialect, failureFromStatus } from '../api';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 
 export const xApi: ApiDialect = {
   headers: (token) => ({ authorization: `Bearer ${token}` }),

@@ -1,7 +1,7 @@
 // X's operations: the connected user (one token = one user), the user's posts with public metrics paged by
 // X's next_token, and publishing a post.
 import { ApiError, badRequest } from '../../http/errors';
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
 import { flattenRow } from '../rows';
 

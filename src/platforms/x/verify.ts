@@ -1,6 +1,6 @@
 // X: an app-only bearer token (client_credentials with the consumer key pair in HTTP Basic) proves the
 // API key and secret.
-import { field } from '../http';
+import { field } from '../../platformHttp/client';
 import { AppProbe } from '../verification';
 
 export const xAppProbe: AppProbe = {

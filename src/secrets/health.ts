@@ -1,6 +1,6 @@
 // The secret store's state for /health.
-import { secretStore } from '../secrets';
-import { SecretKeyMismatchError } from '../secrets/secretStore';
+import { secretStore } from './index';
+import { SecretKeyMismatchError } from './secretStore';
 
 export async function secretStoreHealth(): Promise<{
   status: 'ok' | 'unavailable';

@@ -1,10 +1,10 @@
 // Configuration validation with AJV: one compiled validator per connector type, errors as
 // {path: JSON pointer, message} a person can act on.
 import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
-import { reporterOf } from '../platforms/reporting/reporters';
-import { reportSchema } from '../platforms/reporting/schema';
-import { allDefinitions } from './registry';
-import { ConnectorType } from './types';
+import { reporterOf } from './reporters';
+import { reportSchema } from '../reporting/schema';
+import { allDefinitions } from './definitions';
+import { ConnectorType } from '../../catalog/types';
 
 export interface ValidationError {
   path: string;

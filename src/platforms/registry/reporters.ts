@@ -4,8 +4,8 @@ import { ConnectorType } from '../../catalog/types';
 import { googleAdsReporter } from '../google/report';
 import { linkedinReporter } from '../linkedin/report';
 import { metaReporter } from '../meta/report';
+import { FamilyReporter } from '../reporting/types';
 import { tiktokAdsReporter } from '../tiktokAds/report';
-import { FamilyReporter } from './types';
 
 export const reporters: Partial<Record<ConnectorType, FamilyReporter>> = {
   meta: metaReporter,

@@ -1,13 +1,13 @@
 // Every connector type, with endpoint and API version overrides from the settings applied once per process.
-import { googleDefinitions } from '../platforms/google/definition';
-import { linkedinDefinitions } from '../platforms/linkedin/definition';
-import { metaDefinitions } from '../platforms/meta/definition';
-import { tiktokDefinitions } from '../platforms/tiktok/definition';
-import { tiktokAdsDefinitions } from '../platforms/tiktokAds/definition';
-import { xDefinitions } from '../platforms/x/definition';
-import { settings } from '../settings';
-import { resolveApiVersions } from './apiVersions';
-import { ConnectorDefinition, ConnectorType, CONNECTOR_TYPES, Endpoints } from './types';
+import { googleDefinitions } from '../google/definition';
+import { linkedinDefinitions } from '../linkedin/definition';
+import { metaDefinitions } from '../meta/definition';
+import { tiktokDefinitions } from '../tiktok/definition';
+import { tiktokAdsDefinitions } from '../tiktokAds/definition';
+import { xDefinitions } from '../x/definition';
+import { settings } from '../../settings';
+import { resolveApiVersions } from '../../catalog/apiVersions';
+import { ConnectorDefinition, ConnectorType, CONNECTOR_TYPES, Endpoints } from '../../catalog/types';
 
 const DEFINITIONS: readonly ConnectorDefinition[] = [
   ...metaDefinitions,

@@ -1,7 +1,7 @@
 // Calls to the platforms: pooled connections (undici, loaded on first use), timeouts, and one shape of
 // answer for every platform. Platform-specific meaning is read by the family modules.
 import type { Dispatcher } from 'undici';
-import { outgoingTraceparent } from '../http/trace';
+import { outgoingTraceparent } from '../shared/trace';
 
 export interface PlatformRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
