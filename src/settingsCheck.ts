@@ -50,7 +50,12 @@ export function settingProblems(env: NodeJS.ProcessEnv): SettingProblem[] {
   check('SWEEP_INTERVAL_SECONDS', number(1, false), 'must be a number of seconds above 0');
   check('OAUTH_STATE_TTL_SECONDS', number(1, false), 'must be a number of seconds above 0');
   check('ORPHAN_SECRET_MIN_AGE_SECONDS', number(0, false), 'must be a number of seconds');
-  for (const name of ['WEBHOOK_ATTEMPT_TIMEOUT_SECONDS', 'WEBHOOK_OUTBOX_GRACE_SECONDS']) {
+  for (const name of [
+    'WEBHOOK_ATTEMPT_TIMEOUT_SECONDS',
+    'WEBHOOK_OUTBOX_GRACE_SECONDS',
+    'PLATFORM_TIMEOUT_SECONDS',
+    'REPORT_TIMEOUT_SECONDS',
+  ]) {
     check(name, (v) => number(0, false)(v) && Number(v) > 0, 'must be a number of seconds above 0');
   }
   check(

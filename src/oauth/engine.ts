@@ -209,7 +209,7 @@ async function callTokenEndpoint(
 ): Promise<TokenSet> {
   let res: PlatformResponse;
   try {
-    res = await platformRequest({ timeoutMs: 15_000, ...req });
+    res = await platformRequest(req);
   } catch (err) {
     if (err instanceof PlatformUnreachableError) throw new TokenEndpointError(err.message);
     throw err;
@@ -287,10 +287,7 @@ export async function revokeGrant(
     [how.tokenParam ?? 'token']: useRefresh ? (tokens.refresh_token as string) : tokens.access_token,
   };
   if (how.typeHint) params.token_type_hint = useRefresh ? 'refresh_token' : 'access_token';
-  const res = await platformRequest({
-    timeoutMs: 10_000,
-    ...clientRequest(def, app, how.clientAuth, url, params),
-  });
+  const res = await platformRequest(clientRequest(def, app, how.clientAuth, url, params));
   const envelope = def.oauth.tokenEndpoint;
   const envelopeFailed = envelope !== undefined && field(res.body, envelope.codeField) !== 0;
   if (res.status >= 400 || typeof field(res.body, 'error') === 'string' || envelopeFailed) {

@@ -12,6 +12,7 @@ export interface PlatformRequest {
   form?: Record<string, string | undefined>;
   /** Sent as application/json. */
   json?: unknown;
+  /** The call's budget; PLATFORM_TIMEOUT_SECONDS (15 s) unless given (reporting calls: see callTimeoutMs). */
   timeoutMs?: number;
 }
 
@@ -34,7 +35,22 @@ export class PlatformUnreachableError extends Error {
   }
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
+/**
+ * The time a platform call may take, by kind: a reporting call (REPORT_TIMEOUT_SECONDS, 60 s) or any other,
+ * token, identity and account calls included (PLATFORM_TIMEOUT_SECONDS, 15 s). Fractions of a second are
+ * allowed, so tests can use small budgets; read per call, so a test's host takes its own.
+ */
+export function callTimeoutMs(report = false): number {
+  const raw = report ? process.env.REPORT_TIMEOUT_SECONDS : process.env.PLATFORM_TIMEOUT_SECONDS;
+  const seconds = Number(raw);
+  return (
+    (raw !== undefined && raw.trim() !== '' && Number.isFinite(seconds) && seconds > 0
+      ? seconds
+      : report
+        ? 60
+        : 15) * 1000
+  );
+}
 
 let undici: Promise<{ request: typeof import('undici').request; dispatcher: Dispatcher }> | undefined;
 
@@ -69,7 +85,7 @@ export async function platformRequest(req: PlatformRequest): Promise<PlatformRes
     body = JSON.stringify(req.json);
     headers['content-type'] = 'application/json';
   }
-  const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeout = req.timeoutMs ?? callTimeoutMs();
   try {
     const res = await request(url, {
       method: req.method,

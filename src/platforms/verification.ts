@@ -28,7 +28,7 @@ export async function runProbe(
   config: Record<string, string>,
   redirectUri: string,
 ): Promise<ProbeVerdict> {
-  const res = await platformRequest({ timeoutMs: 10_000, ...probe.request(def, config, redirectUri) });
+  const res = await platformRequest(probe.request(def, config, redirectUri));
   const verdict = probe.verdict(res, config);
   if (verdict) return verdict.ok ? verdict : { ok: false, reason: redact(verdict.reason) };
   throw new PlatformAnswerError(

@@ -3,7 +3,7 @@
 // errors, and a short wait-and-retry when a rate limit lifts within a couple of seconds.
 import { conflict } from '../http/errors';
 import { ApiFailure, callApi, PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platformHttp/client';
+import { callTimeoutMs, PlatformUnreachableError } from '../platformHttp/client';
 import { OperationCall } from '../platforms/operations';
 import { families } from '../platforms/registry/families';
 import { spendCallBudget } from './callBudgets';
@@ -19,13 +19,6 @@ const SHORT_RATE_LIMIT_S = 2;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number) => BASE_DELAY_MS * 2 ** attempt * (0.5 + Math.random());
-
-/** Seconds a call may take: reports get longer than token, identity and account calls (PLATFORM_TIMEOUT_SECONDS). */
-function timeoutMs(report: boolean | undefined): number {
-  const env = process.env;
-  const seconds = Number(report ? env.REPORT_TIMEOUT_SECONDS : env.PLATFORM_TIMEOUT_SECONDS);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : report ? 60 : 15) * 1000;
-}
 
 const timedOut = (err: unknown) => err instanceof PlatformUnreachableError && err.reason === 'timeout';
 
@@ -62,7 +55,7 @@ export async function operationCall(
       for (let attempt = 0; ; attempt++) {
         try {
           return await callApi(family.api, fresh.context, options.token ?? fresh.tokens.access_token, {
-            timeoutMs: timeoutMs(options.report),
+            timeoutMs: callTimeoutMs(options.report),
             ...req,
           });
         } catch (err) {

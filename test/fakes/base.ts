@@ -24,6 +24,61 @@ export interface PlatformFakeBaseOptions {
   latencyMs?: number;
 }
 
+/** Which requests a hold catches: the path, and optionally the method and a pattern of the body. */
+export interface HoldMatch {
+  path: RegExp;
+  method?: string;
+  body?: RegExp;
+}
+
+/** Requests held unanswered (a platform that does not answer in time) until released or the fake closes. */
+export interface Hold {
+  /** How many requests the hold has caught so far. */
+  readonly caught: number;
+  /** Resolves when the hold has caught its first request. */
+  readonly arrived: Promise<void>;
+  /** Lets every caught request (and any later one) go on to its answer. */
+  release(): void;
+}
+
+class RequestHold implements Hold {
+  caught = 0;
+  released = false;
+  readonly arrived: Promise<void>;
+  private arrive!: () => void;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    readonly match: HoldMatch,
+    private remaining: number,
+  ) {
+    this.arrived = new Promise((resolve) => (this.arrive = resolve));
+  }
+
+  catches(req: FakeRequest): boolean {
+    const m = this.match;
+    return (
+      !this.released &&
+      this.remaining > 0 &&
+      m.path.test(req.path) &&
+      (m.method === undefined || m.method === req.method) &&
+      (m.body === undefined || m.body.test(req.body))
+    );
+  }
+
+  wait(): Promise<void> {
+    this.remaining--;
+    this.caught++;
+    this.arrive();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    this.released = true;
+    for (const resume of this.waiting.splice(0)) resume();
+  }
+}
+
 export abstract class PlatformFakeBase implements PlatformFake {
   abstract readonly types: readonly FakeConnectorType[];
   readonly stats = emptyStats();
@@ -35,6 +90,7 @@ export abstract class PlatformFakeBase implements PlatformFake {
   protected readonly faults = new FaultQueue();
   private server: FakeServer | undefined;
   private denyConsent = false;
+  private readonly holds: RequestHold[] = [];
 
   protected constructor(options: PlatformFakeBaseOptions) {
     this.clock = options.clock ?? Date.now;
@@ -65,7 +121,18 @@ export abstract class PlatformFakeBase implements PlatformFake {
     this.faults.push(fault, pathPattern);
   }
 
+  /**
+   * Holds the next `count` requests that match (every one when no count) without an answer until the hold is
+   * released or the fake closes: a platform too slow for the caller's time budget, without waiting on a clock.
+   */
+  hold(match: HoldMatch, count = Infinity): Hold {
+    const hold = new RequestHold(match, count);
+    this.holds.push(hold);
+    return hold;
+  }
+
   async close(): Promise<void> {
+    for (const hold of this.holds.splice(0)) hold.release();
     await this.server?.close();
   }
 
@@ -88,6 +155,8 @@ export abstract class PlatformFakeBase implements PlatformFake {
       this.stats.requests.push({ method: req.method, path: req.path });
       if (req.url.searchParams.has('client_secret')) this.stats.secretsInUrl += 1;
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+      const hold = this.holds.find((h) => h.catches(req));
+      if (hold) await hold.wait();
       return this.route(req);
     }, port);
     return this;

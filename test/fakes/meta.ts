@@ -486,7 +486,6 @@ export class MetaFake extends PlatformFakeBase {
   private readonly containers = new Map<string, IgContainer>();
   private readonly usage: RateWindows;
   private readonly videoProcessingMs: number;
-  private readonly delays: Array<{ ms: number; pathPattern: RegExp }> = [];
   /** Facebook Login for Business configurations per app id: configuration id → the permissions it grants. */
   private readonly loginConfigurations = new Map<string, Map<string, string[]>>();
   private failNextVideoProcessing = false;
@@ -607,17 +606,7 @@ export class MetaFake extends PlatformFakeBase {
 
   // ---- Dispatch ----
 
-  /** The next requests whose path matches answer only after `ms` of real time (a slow report, a slow lookup). */
-  delayNext(ms: number, pathPattern: RegExp): void {
-    this.delays.push({ ms, pathPattern });
-  }
-
   protected async route(req: FakeRequest): Promise<FakeResponse> {
-    const delay = this.delays.findIndex((d) => d.pathPattern.test(req.path));
-    if (delay >= 0) {
-      const [{ ms }] = this.delays.splice(delay, 1);
-      await new Promise((r) => setTimeout(r, ms));
-    }
     const [, version = '', ...path] = req.path.split('/');
     if (!GRAPH_VERSIONS.has(version)) return E.unknownPath(req.path.replace(/^\/+/, ''));
     const rest = path.join('/').replace(/\/+$/, '');

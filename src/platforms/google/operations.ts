@@ -41,6 +41,7 @@ export function search(
   customerId: string,
   login: string | undefined,
   body: Record<string, unknown>,
+  options: { report?: boolean } = {},
 ): Promise<PlatformResponse> {
   return call.api(
     {
@@ -50,8 +51,8 @@ export function search(
       json: body,
       headers: login ? { 'login-customer-id': login } : undefined,
     },
-    // A search reads; retrying it is safe.
-    { idempotent: true },
+    // A search reads; retrying it is safe (but a report search that timed out is not asked again at once).
+    { idempotent: true, report: options.report },
   );
 }
 
@@ -259,7 +260,8 @@ async function gaqlQuery(
     call,
     customerId,
     from ? from.l : configuredLogin(call),
-    (l) => search(call, customerId, l, { query: gaql, pageToken: from?.t }),
+    // A GAQL query is a report: the reporting budget.
+    (l) => search(call, customerId, l, { query: gaql, pageToken: from?.t }, { report: true }),
     // A next page keeps the login its first page worked with.
     { pinned: from !== undefined },
   );
@@ -343,20 +345,23 @@ async function report(call: OperationCall, q: Record<string, unknown>, cursor?: 
   }
   const maxResults = q.max_results as number | undefined;
   const channel = call.accountId && CHANNEL.test(call.accountId) ? call.accountId : 'MINE';
-  const res = await call.api({
-    method: 'GET',
-    url: `${analytics(call)}/reports`,
-    query: {
-      ids: `channel==${channel}`,
-      startDate: q.start_date as string,
-      endDate: q.end_date as string,
-      metrics: (q.metrics as string[]).join(','),
-      dimensions: (q.dimensions as string[] | undefined)?.join(','),
-      sort: (q.sort as string[] | undefined)?.join(','),
-      maxResults: maxResults !== undefined ? String(maxResults) : undefined,
-      startIndex: String(startIndex),
+  const res = await call.api(
+    {
+      method: 'GET',
+      url: `${analytics(call)}/reports`,
+      query: {
+        ids: `channel==${channel}`,
+        startDate: q.start_date as string,
+        endDate: q.end_date as string,
+        metrics: (q.metrics as string[]).join(','),
+        dimensions: (q.dimensions as string[] | undefined)?.join(','),
+        sort: (q.sort as string[] | undefined)?.join(','),
+        maxResults: maxResults !== undefined ? String(maxResults) : undefined,
+        startIndex: String(startIndex),
+      },
     },
-  });
+    { report: true },
+  );
   const headers = field(res.body, 'columnHeaders');
   const names = (Array.isArray(headers) ? headers : []).map((h) => String(field(h, 'name')));
   const table = field(res.body, 'rows');

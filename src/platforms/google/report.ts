@@ -141,7 +141,13 @@ async function page(
 ): Promise<SlicePage> {
   const id = plan.account.id;
   // The page size is Google's (10,000 rows): sending pageSize is an error.
-  const res = await search(call, id, plan.account.via, { query: gaqlOf(plan, slice), pageToken: cursor });
+  const res = await search(
+    call,
+    id,
+    plan.account.via,
+    { query: gaqlOf(plan, slice), pageToken: cursor },
+    { report: true },
+  );
   const results = field(res.body, 'results');
   const rows = (Array.isArray(results) ? results : []).map((r) =>
     canonicalRow(gaqlKeys(flattenRow(r as Record<string, unknown>)), plan, slice),

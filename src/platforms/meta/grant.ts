@@ -17,7 +17,6 @@ export async function metaGrantEnd(
     query: { input_token: tokens.access_token },
     // The app access token (app id|secret) in the header, not in the URL.
     headers: { authorization: `Bearer ${app.clientId}|${app.clientSecret}` },
-    timeoutMs: 10_000,
   });
   if (res.status !== 200 || field(res.body, 'data', 'is_valid') !== true) return undefined;
   const ends = [field(res.body, 'data', 'expires_at'), field(res.body, 'data', 'data_access_expires_at')]

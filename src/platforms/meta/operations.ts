@@ -210,7 +210,7 @@ async function organicInsights(
           until: q.until as string | undefined,
         },
       },
-      { token },
+      { token, report: true },
     );
     const got = field(res.body, 'data');
     if (Array.isArray(got)) data.push(...got);

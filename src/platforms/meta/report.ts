@@ -234,11 +234,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function awaitJob(call: OperationCall, runId: string): Promise<'done' | 'failed' | 'running'> {
   const started = Date.now();
   for (let i = 0; ; i++) {
-    const res = await call.api({
-      method: 'GET',
-      url: `${api(call)}/${runId}`,
-      query: { fields: 'async_status,async_percent_completion' },
-    });
+    // Polling a report job is a reporting call too: a timed-out poll is not asked again at once.
+    const res = await call.api(
+      {
+        method: 'GET',
+        url: `${api(call)}/${runId}`,
+        query: { fields: 'async_status,async_percent_completion' },
+      },
+      { report: true },
+    );
     const status = String(field(res.body, 'async_status') ?? '');
     const percent = Number(field(res.body, 'async_percent_completion') ?? 0);
     if (status === 'Job Completed' && percent >= 100) return 'done';
@@ -264,11 +268,10 @@ async function jobPage(
       warnings: ['Meta is still preparing this part of the report; ask for the next page to continue.'],
     };
   }
-  const res = await call.api({
-    method: 'GET',
-    url: `${api(call)}/${runId}/insights`,
-    query: { limit: String(PAGE_LIMIT), after },
-  });
+  const res = await call.api(
+    { method: 'GET', url: `${api(call)}/${runId}/insights`, query: { limit: String(PAGE_LIMIT), after } },
+    { report: true },
+  );
   return { ...rowsPage(res.body, plan, `${JOB}${runId}:`), here: `${JOB}${runId}:${after ?? ''}` };
 }
 
@@ -279,7 +282,7 @@ async function startJob(
   params: Record<string, string | undefined>,
 ): Promise<SlicePage> {
   // Starting a job twice only costs a job: safe to retry.
-  const res = await call.api({ method: 'POST', url, form: params }, { idempotent: true });
+  const res = await call.api({ method: 'POST', url, form: params }, { idempotent: true, report: true });
   const runId = field(res.body, 'report_run_id');
   if (typeof runId !== 'string' || !/^[0-9]{1,32}$/.test(runId)) {
     throw new ApiError(502, 'Meta did not start the insights job (no report_run_id).', {

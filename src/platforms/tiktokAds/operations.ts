@@ -114,24 +114,27 @@ async function report(call: OperationCall, q: Record<string, unknown>, cursor?: 
     throw badRequest('A TikTok report needs start_date and end_date, or query_lifetime: true.');
   }
   const page = cursor === undefined ? 1 : Number(cursor);
-  const res = await call.api({
-    method: 'GET',
-    url: `${api(call)}/report/integrated/get/`,
-    query: {
-      advertiser_id: advertiser,
-      report_type: (q.report_type as string | undefined) ?? 'BASIC',
-      data_level: (q.data_level as string | undefined) ?? 'AUCTION_CAMPAIGN',
-      dimensions: JSON.stringify(q.dimensions),
-      metrics: JSON.stringify(q.metrics),
-      start_date: lifetime ? undefined : (q.start_date as string),
-      end_date: lifetime ? undefined : (q.end_date as string),
-      query_lifetime: lifetime ? 'true' : undefined,
-      order_field: q.order_field as string | undefined,
-      order_type: q.order_type as string | undefined,
-      page: String(page),
-      page_size: String((q.page_size as number | undefined) ?? DEFAULT_PAGE_SIZE),
+  const res = await call.api(
+    {
+      method: 'GET',
+      url: `${api(call)}/report/integrated/get/`,
+      query: {
+        advertiser_id: advertiser,
+        report_type: (q.report_type as string | undefined) ?? 'BASIC',
+        data_level: (q.data_level as string | undefined) ?? 'AUCTION_CAMPAIGN',
+        dimensions: JSON.stringify(q.dimensions),
+        metrics: JSON.stringify(q.metrics),
+        start_date: lifetime ? undefined : (q.start_date as string),
+        end_date: lifetime ? undefined : (q.end_date as string),
+        query_lifetime: lifetime ? 'true' : undefined,
+        order_field: q.order_field as string | undefined,
+        order_type: q.order_type as string | undefined,
+        page: String(page),
+        page_size: String((q.page_size as number | undefined) ?? DEFAULT_PAGE_SIZE),
+      },
     },
-  });
+    { report: true },
+  );
   const list = field(res.body, 'data', 'list');
   const rows = Array.isArray(list) ? list.map(reportRow) : [];
   const totalPages = field(res.body, 'data', 'page_info', 'total_page');
