@@ -146,6 +146,8 @@ export interface TikTokAdsFakeOptions {
   interactiveConsent?: boolean;
   port?: number;
   clock?: Clock;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   /** API calls per app per minute before code 40100. */
   rateLimitPerMinute?: number;
   /** Rows one report may hold before code 40067 asks for a smaller one. */

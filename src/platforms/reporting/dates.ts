@@ -76,6 +76,12 @@ export function presetRange(preset: string, today: string): { since: string; unt
   }
 }
 
+/**
+ * Days a daily report asks a platform for at once when the platform itself sets no shorter limit: an answer
+ * then holds at most this many days of rows per entity, however long the range (memory stays flat).
+ */
+export const DAILY_SLICE_DAYS = 30;
+
 /** The range cut into pieces of at most maxDays, in order. */
 export function chunkRange(since: string, until: string, maxDays: number): Array<[string, string]> {
   const out: Array<[string, string]> = [];
