@@ -118,11 +118,19 @@ describe('requests are checked against the route contract before the handler', (
     });
   });
 
-  it('a query body names a native query or a report; a body that names neither is refused', async () => {
+  it('a query body names a native query or a report; set_defaults carries its defaults', async () => {
     expect(await send(operationContracts.query, {})).toMatchObject({ status: 400, reached: false });
     expect(await send(operationContracts.query, { body: { query: {} } })).toMatchObject({ status: 200 });
     expect(await send(operationContracts.query, { body: { session_id: 'a' } })).toMatchObject({
       status: 400,
+    });
+    const noDefaults = await send(operationContracts.message, { body: { type: 'set_defaults' } });
+    expect(noDefaults).toMatchObject({ status: 400, reached: false });
+    expect(noDefaults.body.details.errors).toEqual([
+      { in: 'body', path: '/defaults', message: 'is required' },
+    ]);
+    expect(await send(operationContracts.message, { body: { type: 'reset' } })).toMatchObject({
+      status: 200,
     });
   });
 });

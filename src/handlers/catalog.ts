@@ -1,10 +1,10 @@
 import { findDefinition, allDefinitions } from '../platforms/registry/definitions';
 import { ConnectorDefinition } from '../catalog/types';
 import { validateConfig } from '../platforms/registry/validation';
-import { jsonObject } from '../http/body';
+import { checkedBody } from '../http/body';
 import { RequestContext } from '../http/context';
 import { success } from '../http/envelope';
-import { badRequest, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
 
 /** The public description of a connector type; endpoint URLs and app credentials stay inside. */
 export function describeConnector(def: ConnectorDefinition, withSchema: boolean): Record<string, unknown> {
@@ -51,7 +51,6 @@ export async function getConnectorSchema(ctx: RequestContext) {
 
 export async function validateConnectorConfig(ctx: RequestContext) {
   const def = definitionFromRoute(ctx);
-  const body = await jsonObject(ctx);
-  if (!('config' in body)) throw badRequest('The body must be {"config": {…}}.');
+  const body = await checkedBody<{ config: Record<string, unknown> }>(ctx);
   return success(ctx.requestId, validateConfig(def.type, body.config));
 }

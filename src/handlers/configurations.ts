@@ -1,4 +1,5 @@
-import { jsonObject } from '../http/body';
+import { checkedBody } from '../http/body';
+import { ConfigurationInput, ConfigurationPatchInput } from '../openapi/configurations';
 import { principalOf, RequestContext } from '../http/context';
 import { success } from '../http/envelope';
 import { listQuery, pageResponse } from '../http/listQuery';
@@ -15,7 +16,7 @@ const etagHeader = (etag: string): Record<string, string> => (etag ? { ETag: eta
 
 export async function createConfig(ctx: RequestContext) {
   const { tenantId } = principalOf(ctx);
-  const { view, etag } = await createConfiguration(tenantId, await jsonObject(ctx));
+  const { view, etag } = await createConfiguration(tenantId, await checkedBody<ConfigurationInput>(ctx));
   return success(ctx.requestId, view, {
     status: 201,
     headers: { ...etagHeader(etag), Location: `/api/v1/connectors/configs/${view.id}` },
@@ -41,7 +42,7 @@ export async function patchConfig(ctx: RequestContext) {
   const { view, etag } = await updateConfiguration(
     principalOf(ctx).tenantId,
     ctx.params.id,
-    await jsonObject(ctx),
+    await checkedBody<ConfigurationPatchInput>(ctx),
     ifMatch,
   );
   return success(ctx.requestId, view, { headers: etagHeader(etag) });

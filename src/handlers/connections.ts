@@ -1,9 +1,10 @@
 import { HttpResponseInit } from '@azure/functions';
-import { jsonBody, jsonObject } from '../http/body';
+import { checkedBody } from '../http/body';
+import { ConnectionInput, ReconnectInput } from '../openapi/connections';
 import { principalOf, RequestContext } from '../http/context';
 import { success } from '../http/envelope';
 import { listQuery, pageResponse } from '../http/listQuery';
-import { badRequest, conflict } from '../http/errors';
+import { conflict } from '../http/errors';
 import { RefreshNotSupportedError } from '../oauth/errors';
 import {
   createConnection,
@@ -18,7 +19,7 @@ import { errorResponse } from '../http/pipeline';
 import { CallbackOutcome, CallbackUnavailableError, completeAuthorization } from '../services/oauthCallback';
 
 export async function createOAuthConnection(ctx: RequestContext) {
-  const data = await createConnection(principalOf(ctx).tenantId, await jsonObject(ctx));
+  const data = await createConnection(principalOf(ctx).tenantId, await checkedBody<ConnectionInput>(ctx));
   return success(ctx.requestId, data, {
     status: 201,
     headers: { Location: `/api/v1/connectors/oauth/${data.id}` },
@@ -59,13 +60,10 @@ export async function testOAuthConnection(ctx: RequestContext) {
 }
 
 export async function reconnectOAuthConnection(ctx: RequestContext) {
-  const body = (await jsonBody(ctx)) ?? {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw badRequest('The body must be a JSON object.');
   const data = await reconnectConnection(
     principalOf(ctx).tenantId,
     ctx.params.connection_id,
-    body as Record<string, unknown>,
+    await checkedBody<ReconnectInput>(ctx),
   );
   return success(ctx.requestId, data);
 }

@@ -1,7 +1,6 @@
-import { jsonBody, jsonObject } from '../http/body';
+import { checkedBody } from '../http/body';
 import { principalOf, RequestContext } from '../http/context';
 import { success } from '../http/envelope';
-import { badRequest } from '../http/errors';
 import {
   execute,
   listAccounts,
@@ -11,16 +10,14 @@ import {
   selectAccount,
   state,
 } from '../services/operations';
+import { AccountInput, ExecuteInput, MessageInput, QueryInput } from '../openapi/operations';
 import { SessionRecord } from '../stores/sessionStore';
 import { PlatformApiError } from '../platforms/api';
 import { PlatformUnreachableError } from '../platformHttp/client';
 import { platformFailure } from '../services/platformErrors';
 
 /** The session a request names: X-Session-Id, else session_id in the body, else in the query string. */
-function scopeOf(ctx: RequestContext, body?: Record<string, unknown>): OperationScope {
-  const fromBody = body?.session_id;
-  if (fromBody !== undefined && typeof fromBody !== 'string')
-    throw badRequest('session_id must be a string.');
+function scopeOf(ctx: RequestContext, fromBody?: string): OperationScope {
   const sessionId =
     ctx.request.headers.get('x-session-id') ?? fromBody ?? ctx.query.get('session_id') ?? undefined;
   return {
@@ -49,14 +46,10 @@ async function reply(ctx: RequestContext, work: Promise<Outcome>) {
   });
 }
 
-/** A POST body without session_id (it names the session, not the operation). */
-async function postBody(
-  ctx: RequestContext,
-): Promise<{ scope: OperationScope; body: Record<string, unknown> }> {
-  const raw = (await jsonBody(ctx)) === undefined ? {} : await jsonObject(ctx);
-  const scope = scopeOf(ctx, raw);
-  const { session_id: _named, ...body } = raw;
-  return { scope, body };
+/** A POST body (checked against the route's contract) without session_id: it names the session, not the work. */
+async function postBody<T extends object>(ctx: RequestContext): Promise<{ scope: OperationScope; body: T }> {
+  const body = await checkedBody<T & { session_id?: string }>(ctx);
+  return { scope: scopeOf(ctx, body.session_id), body };
 }
 
 export async function operationMetadata(ctx: RequestContext) {
@@ -68,21 +61,21 @@ export async function operationState(ctx: RequestContext) {
 }
 
 export async function operationAccount(ctx: RequestContext) {
-  const { scope, body } = await postBody(ctx);
+  const { scope, body } = await postBody<AccountInput>(ctx);
   return reply(ctx, selectAccount(scope, body));
 }
 
 export async function operationQuery(ctx: RequestContext) {
-  const { scope, body } = await postBody(ctx);
+  const { scope, body } = await postBody<QueryInput>(ctx);
   return reply(ctx, query(scope, body));
 }
 
 export async function operationExecute(ctx: RequestContext) {
-  const { scope, body } = await postBody(ctx);
+  const { scope, body } = await postBody<ExecuteInput>(ctx);
   return reply(ctx, execute(scope, body));
 }
 
 export async function operationMessage(ctx: RequestContext) {
-  const { scope, body } = await postBody(ctx);
+  const { scope, body } = await postBody<MessageInput>(ctx);
   return reply(ctx, message(scope, body));
 }

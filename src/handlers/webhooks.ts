@@ -1,5 +1,6 @@
 // Webhook subscriptions of the caller's tenant, their test ping and delivery log.
-import { jsonObject } from '../http/body';
+import { checkedBody } from '../http/body';
+import { WebhookInput } from '../openapi/webhooks';
 import { principalOf, RequestContext } from '../http/context';
 import { success } from '../http/envelope';
 import {
@@ -12,7 +13,7 @@ import {
 } from '../services/webhooks';
 
 export async function createWebhook(ctx: RequestContext) {
-  const view = await createSubscription(principalOf(ctx).tenantId, await jsonObject(ctx));
+  const view = await createSubscription(principalOf(ctx).tenantId, await checkedBody<WebhookInput>(ctx));
   return success(ctx.requestId, view, {
     status: 201,
     // The signing secret is in this answer only: no cache may keep it.

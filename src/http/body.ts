@@ -63,6 +63,14 @@ export async function jsonBody(ctx: RequestContext): Promise<unknown> {
   return value;
 }
 
+/**
+ * The body the route's contract checked before the handler ran (src/http/requestContract.ts), as the type its
+ * schema states. Only for a route whose contract declares that body; the one place such a body gets its type.
+ */
+export async function checkedBody<T extends object>(ctx: RequestContext): Promise<T> {
+  return ((await jsonBody(ctx)) ?? {}) as T;
+}
+
 /** The JSON body as an object; anything else (absent, an array, a string) → 400. */
 export async function jsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
   const value = await jsonBody(ctx);

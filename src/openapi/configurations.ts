@@ -46,6 +46,20 @@ const configurationRecord = {
   },
 } satisfies JsonSchema;
 
+/** The body of POST /v1/connectors/configs, as its schema below states it. */
+export interface ConfigurationInput {
+  name: string;
+  connector_type: string;
+  config: Record<string, unknown>;
+}
+
+/** The body of PATCH /v1/connectors/configs/{id}, as its schema below states it. */
+export interface ConfigurationPatchInput {
+  name?: string;
+  status?: (typeof SETTABLE_CONFIG_STATUSES)[number];
+  config?: Record<string, unknown>;
+}
+
 const ETAG = { ETag: 'The version of the record, for If-Match' };
 
 export const configurationContracts = {

@@ -75,6 +75,20 @@ const authorizationStart = {
   },
 } satisfies JsonSchema;
 
+/** The body of POST /v1/connectors/oauth, as its schema below states it. */
+export interface ConnectionInput {
+  connector_type: string;
+  config_id?: string;
+  name?: string;
+  scopes?: string[];
+  return_url?: string | null;
+}
+
+/** The body of POST /v1/connectors/oauth/{connection_id}/reconnect (optional), as its schema below states it. */
+export interface ReconnectInput {
+  return_url?: string | null;
+}
+
 const BROWSER_PAGE = 'An HTML page for the person in the browser';
 
 export const connectionContracts = {

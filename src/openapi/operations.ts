@@ -16,6 +16,25 @@ export const MESSAGE_TYPES = {
     'Check once on the execute this session is waiting for (202 in_progress, e.g. an Instagram video or a TikTok post): 200 with the result when it has finished, 202 while it is still in progress.',
 };
 
+/** The bodies of the operation routes (session_id taken out), as their schemas below state them. */
+export interface AccountInput {
+  account_id: string;
+}
+export interface QueryInput {
+  query?: Record<string, unknown>;
+  report?: Record<string, unknown>;
+}
+export interface ExecuteInput {
+  operation: string;
+  params?: Record<string, unknown>;
+  idempotency_key?: string;
+}
+export interface MessageInput {
+  type: keyof typeof MESSAGE_TYPES;
+  cursor?: string;
+  defaults?: Record<string, unknown>;
+}
+
 const SESSION_ID: JsonSchema = { type: 'string', minLength: 1, maxLength: INPUT_LIMITS.idLength };
 
 /** How a request names its session: X-Session-Id, else session_id in the body, else in the query. */
@@ -243,9 +262,11 @@ export const operationContracts = {
         properties: {
           type: { enum: Object.keys(MESSAGE_TYPES), 'x-error-code': 'unknown_message' },
           cursor: { type: 'string', maxLength: INPUT_LIMITS.cursorLength },
-          defaults: { type: 'object' },
+          defaults: { type: 'object', description: 'set_defaults: the values to merge (null removes one)' },
           session_id: SESSION_ID,
         },
+        if: { required: ['type'], properties: { type: { const: 'set_defaults' } } },
+        then: { required: ['defaults'] },
       },
     },
     responses: {

@@ -1,6 +1,6 @@
 // The contracts of the webhook routes, declared once; the route table uses them.
 import { JsonSchema } from '../catalog/types';
-import { LIFECYCLE_EVENT_TYPES } from '../events/lifecycle';
+import { LIFECYCLE_EVENT_TYPES, LifecycleEventType } from '../events/lifecycle';
 import { RouteContract } from './contract';
 import { DELIVERY_STATUSES } from '../stores/webhookStore';
 import { DELETED } from './shared';
@@ -35,6 +35,13 @@ const delivery: JsonSchema = {
     created_at: { type: 'string', format: 'date-time' },
   },
 };
+
+/** The body of POST /v1/connectors/webhooks, as its schema below states it. */
+export interface WebhookInput {
+  url: string;
+  events?: LifecycleEventType[] | null;
+  description?: string | null;
+}
 
 const subscriptionCreated: JsonSchema = {
   ...subscription,

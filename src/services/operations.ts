@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { validateExecute, validateQuery } from '../platforms/registry/validation';
 import { ApiError, badRequest, conflict } from '../http/errors';
-import { MESSAGE_TYPES } from '../openapi/operations';
+import { AccountInput, ExecuteInput, MESSAGE_TYPES, MessageInput, QueryInput } from '../openapi/operations';
 import { familyOperations } from '../platforms/registry/operations';
 import {
   Account,
@@ -108,11 +108,8 @@ export async function listAccounts(scope: OperationScope) {
   };
 }
 
-export async function selectAccount(scope: OperationScope, body: Record<string, unknown>) {
+export async function selectAccount(scope: OperationScope, body: AccountInput) {
   const accountId = body.account_id;
-  if (typeof accountId !== 'string' || accountId.length === 0 || accountId.length > 128) {
-    throw badRequest('account_id is required: one of the ids from GET …/metadata.');
-  }
   const { stored, storedSession, session, family } = await begin(scope);
   const call = await operationCall(scope.tenantId, stored, session.accountId);
   // Sought past the listing cap, so an account a truncated metadata answer left out can still be selected.
@@ -177,30 +174,22 @@ export async function runReport(begun: Begun, report: ReportRequest, cursor: str
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export async function query(scope: OperationScope, body: Record<string, unknown>) {
+/** A native query or a report: the contract lets exactly one of them through. */
+export async function query(scope: OperationScope, body: QueryInput) {
   const begun = await begin(scope);
   const { session, definition } = begun;
-  if (body.report !== undefined) {
-    if (body.query !== undefined) throw badRequest('Send either {"query": …} or {"report": …}, not both.');
+  if (body.report !== undefined)
     return runReport(begun, checkReport(definition.type, body.report), undefined);
-  }
-  const asked = body.query;
-  if (typeof asked !== 'object' || asked === null || Array.isArray(asked)) {
-    throw badRequest(
-      'The body must be {"query": {…}} or {"report": {…}}; GET …/metadata shows the query schema.',
-    );
-  }
   // Session defaults (set_defaults) fill what the query leaves out.
-  const merged = { ...session.defaults, ...(asked as Record<string, unknown>) };
+  const merged = { ...session.defaults, ...body.query };
   const result = validateQuery(definition.type, merged);
   if (!result.valid) throw invalid('query', result.errors);
   return runQuery(begun, merged, undefined);
 }
 
-export async function execute(scope: OperationScope, body: Record<string, unknown>) {
+export async function execute(scope: OperationScope, body: ExecuteInput) {
   const { stored, storedSession, session, definition, family } = await begin(scope);
   const operation = body.operation;
-  if (typeof operation !== 'string') throw badRequest('operation is required; GET …/metadata lists them.');
   const params = body.params ?? {};
   const result = validateExecute(definition.type, operation, params);
   if (!result) {
@@ -213,7 +202,7 @@ export async function execute(scope: OperationScope, body: Record<string, unknow
     );
   }
   if (!result.valid) throw invalid(`params of ${operation}`, result.errors);
-  const p = params as Record<string, unknown>;
+  const p = params;
   const key = requestKey(operation, p, body.idempotency_key);
   const accountId = (typeof p.account_id === 'string' && p.account_id) || session.accountId;
   const call = await operationCall(scope.tenantId, stored, accountId);
@@ -227,12 +216,8 @@ export async function execute(scope: OperationScope, body: Record<string, unknow
 }
 
 /** What identifies "the same request": the caller's idempotency_key, else the operation and its params. */
-function requestKey(operation: string, params: Record<string, unknown>, idempotencyKey: unknown): string {
-  if (idempotencyKey !== undefined) {
-    if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 128)
-      throw badRequest('idempotency_key must be a string of 1 to 128 characters.');
-    return `key:${idempotencyKey}`;
-  }
+function requestKey(operation: string, params: Record<string, unknown>, idempotencyKey?: string): string {
+  if (idempotencyKey !== undefined) return `key:${idempotencyKey}`;
   const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
   return `req:${createHash('sha256')
     .update(JSON.stringify([operation, sorted]))
@@ -286,7 +271,7 @@ async function checkPending(scope: OperationScope, begun: Begun) {
   return settleExecute(scope.tenantId, storedSession, pending.operation, pending.key, outcome);
 }
 
-export async function message(scope: OperationScope, body: Record<string, unknown>) {
+export async function message(scope: OperationScope, body: MessageInput) {
   const begun = await begin(scope);
   const { session, storedSession } = begun;
   switch (body.type) {
@@ -306,13 +291,11 @@ export async function message(scope: OperationScope, body: Record<string, unknow
     case 'publish_status':
       return checkPending(scope, begun);
     case 'set_defaults': {
-      const defaults = body.defaults;
-      if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) {
-        throw badRequest('set_defaults takes {defaults: {…}}.');
-      }
+      // The contract requires defaults (an object) with set_defaults.
+      const defaults = body.defaults ?? {};
       const updated = await updateSession(scope.tenantId, session.id, (s) => {
         const next = { ...s.defaults };
-        for (const [k, v] of Object.entries(defaults as Record<string, unknown>)) {
+        for (const [k, v] of Object.entries(defaults)) {
           if (v === null) delete next[k];
           else next[k] = v;
         }
