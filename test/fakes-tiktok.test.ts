@@ -250,7 +250,14 @@ describe('TikTokFake', () => {
     expect(await json(await exchange(code))).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('issues client access tokens that do not open user endpoints', async () => {
+  it('issues client access tokens to Research API clients only, and they open no user endpoint', async () => {
+    const request = {
+      client_key: APP.clientId,
+      client_secret: APP.clientSecret,
+      grant_type: 'client_credentials',
+    };
+    expect(await json(await oauth('token', request))).toMatchObject({ error: 'unauthorized_client' });
+    fake.grantClientTokens(APP.clientId);
     const res = await oauth('token', {
       client_key: APP.clientId,
       client_secret: APP.clientSecret,

@@ -4,7 +4,7 @@ import { ConnectionInput, ReconnectInput } from '../openapi/connections';
 import { principalOf, RequestContext } from '../http/context';
 import { success } from '../http/envelope';
 import { listQuery, pageResponse } from '../http/listQuery';
-import { conflict } from '../http/errors';
+import { conflict, knownError } from '../http/errors';
 import { RefreshNotSupportedError } from '../oauth/errors';
 import {
   createConnection,
@@ -143,7 +143,7 @@ export async function oauthCallback(ctx: RequestContext): Promise<HttpResponseIn
             jsonBody: { error: err.message, code, metadata: { request_id: ctx.requestId } },
           };
     }
-    if (err instanceof Error && 'status' in err && (err as { status: number }).status === 400) {
+    if (knownError(err)?.status === 400 && err instanceof Error) {
       const res = page(400, 'This link cannot be used', err.message);
       return ctx.request.headers.get('accept')?.includes('text/html')
         ? res

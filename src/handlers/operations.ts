@@ -12,9 +12,7 @@ import {
 } from '../services/operations';
 import { AccountInput, ExecuteInput, MessageInput, QueryInput } from '../openapi/operations';
 import { SessionRecord } from '../stores/sessionStore';
-import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platformHttp/client';
-import { platformFailure } from '../services/platformErrors';
+import { reachingCaller } from '../services/platformErrors';
 
 /** The session a request names: X-Session-Id, else session_id in the body, else in the query string. */
 function scopeOf(ctx: RequestContext, fromBody?: string): OperationScope {
@@ -35,9 +33,7 @@ async function reply(ctx: RequestContext, work: Promise<Outcome>) {
   try {
     result = await work;
   } catch (err) {
-    if (err instanceof PlatformApiError || err instanceof PlatformUnreachableError)
-      throw platformFailure(err);
-    throw err;
+    throw reachingCaller(err);
   }
   return success(ctx.requestId, result.data, {
     status: result.status,

@@ -3,7 +3,7 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { Handler, Middleware, RequestContext } from './context';
 import { failure } from './envelope';
-import { ApiError } from './errors';
+import { knownError } from './errors';
 import { redact } from '../shared/redact';
 import { requestIdOf } from './requestId';
 import { refuseRepeatedValues } from './singleValues';
@@ -24,12 +24,13 @@ export function compose(middlewares: readonly Middleware[], handler: Handler): H
 export function errorResponse(ctx: RequestContext, err: unknown): HttpResponseInit {
   // What made an insert fail decides the answer; that it failed adds nothing a client can use.
   if (err instanceof InsertFailedError) return errorResponse(ctx, err.cause);
-  if (err instanceof ApiError) {
+  const known = knownError(err);
+  if (known) {
     return failure(
       ctx.requestId,
-      err.status,
-      { error: err.message, code: err.code, details: err.details },
-      err.headers,
+      known.status,
+      { error: known.message, code: known.code, details: known.details },
+      known.headers,
     );
   }
   if (err instanceof SecretStoreUnavailableError || err instanceof SecretKeyMismatchError) {

@@ -1,6 +1,7 @@
 // Calls to the platforms: pooled connections (undici, loaded on first use), timeouts, and one shape of
 // answer for every platform. Platform-specific meaning is read by the family modules.
 import type { Dispatcher } from 'undici';
+import { DomainError } from '../shared/errors';
 import { outgoingTraceparent } from '../shared/trace';
 
 export interface PlatformRequest {
@@ -25,12 +26,15 @@ export interface PlatformResponse {
 }
 
 /** The platform could not be reached or did not answer in time (no HTTP status to read). */
-export class PlatformUnreachableError extends Error {
+export class PlatformUnreachableError extends DomainError {
   constructor(
     readonly host: string,
     readonly reason: 'timeout' | 'network',
   ) {
-    super(reason === 'timeout' ? `${host} did not answer in time.` : `${host} could not be reached.`);
+    super(
+      reason === 'timeout' ? 'platform_timeout' : 'platform_unreachable',
+      reason === 'timeout' ? `${host} did not answer in time.` : `${host} could not be reached.`,
+    );
     this.name = 'PlatformUnreachableError';
   }
 }

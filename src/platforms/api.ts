@@ -1,6 +1,7 @@
 // Calls to a platform's API with a user's access token, and what their failures mean to the service.
 // Each family supplies its headers and its reading of error bodies; the rest is shared.
 import { ConnectorDefinition } from '../catalog/types';
+import { DomainError, DomainErrorOptions, ErrorKind } from '../shared/errors';
 import { redact } from '../shared/redact';
 import { PlatformRequest, PlatformResponse, platformRequest } from '../platformHttp/client';
 
@@ -42,12 +43,49 @@ export interface ApiContext {
   config: Record<string, string>;
 }
 
-export class PlatformApiError extends Error {
+/** A failure in the service's terms: the domain error it is, and the message a caller reads. */
+function asDomain(failure: ApiFailure): [ErrorKind, string, DomainErrorOptions] {
+  const reason = failure.reason ? { details: { reason: failure.reason } } : {};
+  switch (failure.kind) {
+    case 'rate_limited': {
+      const wait = Math.max(1, Math.ceil(failure.retryAfterSeconds ?? 60));
+      return [
+        'platform_rate_limited',
+        `${failure.message} Retry after ${wait} s.`,
+        { retryAfterSeconds: wait },
+      ];
+    }
+    case 'bad_request':
+      return [
+        'platform_rejected_request',
+        failure.message,
+        failure.queryTooLarge ? { code: 'platform_query_too_large' } : {},
+      ];
+    case 'not_found':
+      return ['platform_not_found', failure.message, {}];
+    case 'forbidden':
+      // Not the contract's 403 ("your token lacks the permission"): the platform refusing the grant.
+      return ['platform_forbidden', failure.message, reason];
+    case 'quota_exhausted':
+      // Not a rate limit: nothing lifts it within a retry window.
+      return ['platform_quota_exhausted', failure.message, reason];
+    case 'token_invalid':
+      return ['reconnect_required', `${failure.message} Reconnect the account.`, {}];
+    case 'version_retired':
+      // Nothing the caller can change: the message names the setting the operator changes.
+      return ['platform_refused', failure.message, { code: 'platform_version_retired' }];
+    default:
+      return ['platform_refused', failure.message, {}];
+  }
+}
+
+/** The platform's API said no. `failure` is the platform's reading; the domain error is what it means here. */
+export class PlatformApiError extends DomainError {
   constructor(
     readonly failure: ApiFailure,
     readonly platformStatus: number,
   ) {
-    super(failure.message);
+    super(...asDomain(failure));
     this.name = 'PlatformApiError';
   }
 }

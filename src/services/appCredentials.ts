@@ -1,10 +1,10 @@
 // The app credentials a connection uses: its connector configuration when it names one, else the
 // CONNECTOR_<TYPE>_* settings (CLIENT_ID, CLIENT_SECRET and any other configuration field by name).
 import { ConnectorDefinition } from '../catalog/types';
-import { ApiError, badRequest, conflict } from '../http/errors';
 import { AppCredentials } from '../oauth/engine';
 import { settings } from '../settings';
 import { resolveConfiguration } from './configurations';
+import { conflict, invalid } from '../shared/errors';
 
 export interface ResolvedApp {
   app: AppCredentials;
@@ -40,7 +40,7 @@ export async function resolveApp(
   if (!configId) {
     const resolved = fromSettings(def);
     if (!resolved) {
-      throw badRequest(
+      throw invalid(
         `No app credentials for ${def.type}: pass config_id, or set CONNECTOR_${def.type.toUpperCase()}_CLIENT_ID and _CLIENT_SECRET.`,
         { code: 'no_app_credentials' },
       );
@@ -49,23 +49,18 @@ export async function resolveApp(
   }
   const { record, definition, config } = await resolveConfiguration(tenantId, configId);
   if (definition.family !== def.family) {
-    throw badRequest(
+    throw invalid(
       `Configuration ${configId} is for ${record.connectorType}, which cannot serve ${def.type}.`,
-      {
-        code: 'config_platform_mismatch',
-      },
+      { code: 'config_platform_mismatch' },
     );
   }
   if (record.status === 'inactive') throw conflict(`Configuration ${configId} is inactive.`);
   const clientId = config[definition.appCredentialFields.clientId];
   const clientSecret = config[definition.appCredentialFields.clientSecret];
   if (!clientId || !clientSecret) {
-    throw new ApiError(
-      400,
+    throw invalid(
       `Configuration ${configId} has no ${definition.appCredentialFields.clientId} and secret for OAuth.`,
-      {
-        code: 'no_app_credentials',
-      },
+      { code: 'no_app_credentials' },
     );
   }
   return { app: { clientId, clientSecret }, config };

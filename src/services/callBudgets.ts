@@ -2,23 +2,19 @@
 // service so a caller gets 429 with Retry-After before the platform is asked. Counted per connection (one user
 // token at a time) in a table shared by every instance, over a sliding window like TikTok's. A renewed token
 // does not reset the count here, though it may at the platform: the service errs on the side of waiting.
-import { ApiError } from '../http/errors';
 import { CallBudget } from '../platforms/operations';
 import { callBudgets } from '../stores/callBudgetStore';
 import { InsertFailedError } from '../stores/recordTable';
+import { DomainError, unavailable } from '../shared/errors';
 
 const ATTEMPTS = 5;
 
-function spent(budget: CallBudget, waitMs: number): ApiError {
+function spent(budget: CallBudget, waitMs: number): DomainError {
   const wait = Math.max(1, Math.ceil(waitMs / 1000));
-  return new ApiError(
-    429,
+  return new DomainError(
+    'platform_rate_limited',
     `${budget.rule}, and this connection has used them; the service did not send this one. Retry after ${wait} s.`,
-    {
-      code: 'platform_rate_limited',
-      headers: { 'Retry-After': String(wait) },
-      details: { limit: budget.limit, window_seconds: budget.windowSeconds },
-    },
+    { retryAfterSeconds: wait, details: { limit: budget.limit, window_seconds: budget.windowSeconds } },
   );
 }
 
@@ -60,7 +56,5 @@ export async function spendCallBudget(
       if (!(err instanceof InsertFailedError) || err.absent) throw err;
     }
   }
-  throw new ApiError(503, 'The call budget could not be counted (too many concurrent writers); try again.', {
-    code: 'dependency_unavailable',
-  });
+  throw unavailable('The call budget could not be counted (too many concurrent writers); try again.');
 }

@@ -5,7 +5,6 @@ import { secretFieldsOf } from '../catalog/schema';
 import { ConnectorDefinition } from '../catalog/types';
 import { validateConfig } from '../platforms/registry/validation';
 import { emitLifecycleEvent } from '../events/lifecycle';
-import { ApiError, badRequest, notFound } from '../http/errors';
 import { families } from '../platforms/registry/families';
 import { PlatformUnreachableError } from '../platformHttp/client';
 import { PlatformAnswerError, runProbe } from '../platforms/verification';
@@ -28,6 +27,7 @@ import { ConfigurationInput, ConfigurationPatchInput } from '../openapi/configur
 import { definitionOf, isRecordId } from './records';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
 import { fieldsSetConfig, isMaskEcho, MASK, maskedConfig, maskSecret } from './masking';
+import { DomainError, conflict, invalid, notFound, platformRefused, unavailable } from '../shared/errors';
 
 export interface ConfigurationView {
   id: string;
@@ -46,7 +46,7 @@ const refOf = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'c
 function checkConfig(def: ConnectorDefinition, config: unknown): Record<string, unknown> {
   const result = validateConfig(def.type, config);
   if (!result.valid) {
-    throw badRequest(`The configuration is not valid for ${def.type}.`, {
+    throw invalid(`The configuration is not valid for ${def.type}.`, {
       code: 'invalid_config',
       details: result.errors,
     });
@@ -70,7 +70,7 @@ async function secretsOf(record: ConfigurationRecord): Promise<Record<string, st
   if (!record.secretVersion) return {};
   const bundle = await secretStore().get(refOf(record.tenantId, record.id), record.secretVersion);
   if (!bundle) {
-    throw new ApiError(503, "The configuration's secrets are missing from the secret store.", {
+    throw unavailable("The configuration's secrets are missing from the secret store.", {
       code: 'secret_missing',
     });
   }
@@ -79,7 +79,7 @@ async function secretsOf(record: ConfigurationRecord): Promise<Record<string, st
 
 /**
  * The table fields a response may show: a field the schema marks secret since the record was written (X's
- * api_key) is masked until a PATCH moves it into the secret store.
+ * api_key) is masked until the record's next single read moves it into the secret store (see migrated).
  */
 function withoutNewSecrets(
   record: ConfigurationRecord,
@@ -125,7 +125,53 @@ function listViewOf(record: ConfigurationRecord): ConfigurationView {
 async function load(tenantId: string, id: string): Promise<Stored<ConfigurationRecord>> {
   const stored = isRecordId(id) ? await readConfiguration(tenantId, id.toLowerCase()) : undefined;
   if (!stored) throw notFound('No connector configuration with this id.');
-  return stored;
+  return migrated(stored);
+}
+
+/** Table fields the schema has made secret since the record was written (X's api_key). */
+function strayedSecrets(record: ConfigurationRecord): string[] {
+  const secret = new Set(secretFieldsOf(definitionOf(record.connectorType).configSchema));
+  return Object.keys(record.publicConfig).filter((k) => secret.has(k));
+}
+
+/**
+ * A record written before a field became secret, with that field moved into the secret store: a new secret
+ * version holding it beside the others, then the record without it (under its ETag), then the old version pruned.
+ * Same values, same status. Best effort: if storage fails, the record stays as it was (the field masked).
+ */
+async function migrated(stored: Stored<ConfigurationRecord>): Promise<Stored<ConfigurationRecord>> {
+  if (strayedSecrets(stored.value).length === 0) return stored;
+  const store = secretStore();
+  const { tenantId, id } = stored.value;
+  let written: string | undefined;
+  try {
+    const updated = await updateConfigurationRecord(
+      tenantId,
+      id,
+      async (record) => {
+        // A version written by an attempt that lost the race is an orphan (the repair sweep removes it).
+        written = undefined;
+        const strayed = strayedSecrets(record);
+        if (strayed.length === 0) return undefined;
+        const secrets = { ...(await secretsOf(record)) };
+        const publicConfig = { ...record.publicConfig };
+        for (const k of strayed) {
+          secrets[k] = String(publicConfig[k]);
+          delete publicConfig[k];
+        }
+        written = await store.put(refOf(tenantId, id), secrets);
+        return { ...record, publicConfig, secretFields: Object.keys(secrets), secretVersion: written };
+      },
+      { known: stored },
+    );
+    forgetResolved(tenantId, id);
+    if (written && updated?.value.secretVersion === written) {
+      await store.prune(refOf(tenantId, id), written).catch(() => undefined);
+    }
+    return updated ?? stored;
+  } catch {
+    return stored;
+  }
 }
 
 /** Its shape was checked against the route's contract; what is left here is the type's own schema. */
@@ -219,9 +265,10 @@ function applyPatch(
 }
 
 const preconditionFailed = () =>
-  new ApiError(412, 'The configuration has changed since you read it (ETag mismatch); read it again.', {
-    code: 'precondition_failed',
-  });
+  new DomainError(
+    'precondition_failed',
+    'The configuration has changed since you read it (ETag mismatch); read it again.',
+  );
 
 export async function updateConfiguration(
   tenantId: string,
@@ -322,15 +369,12 @@ export async function verifyConfiguration(tenantId: string, id: string) {
     verdict = await runProbe(families[definition.family].appProbe, definition, config, oauthRedirectUri());
   } catch (err) {
     if (err instanceof PlatformUnreachableError) {
-      throw new ApiError(
-        502,
+      throw new DomainError(
+        'platform_unreachable',
         `${definition.name} could not be reached to verify the credentials: ${err.message}`,
-        {
-          code: 'platform_unreachable',
-        },
       );
     }
-    if (err instanceof PlatformAnswerError) throw new ApiError(502, err.message, { code: 'platform_error' });
+    if (err instanceof PlatformAnswerError) throw platformRefused(err.message);
     throw err;
   }
   const now = new Date().toISOString();
@@ -341,9 +385,7 @@ export async function verifyConfiguration(tenantId: string, id: string) {
       current.secretVersion !== record.secretVersion ||
       JSON.stringify(current.publicConfig) !== JSON.stringify(record.publicConfig)
     ) {
-      throw new ApiError(409, 'The configuration changed while it was being verified; verify it again.', {
-        code: 'conflict',
-      });
+      throw conflict('The configuration changed while it was being verified; verify it again.');
     }
     previousStatus = current.status;
     return {

@@ -1,7 +1,6 @@
 // Reading and writing connection records: the view clients see, lookups that answer 404 across tenants,
 // and the one way a connection changes (updateConnection): under its ETag, with its entry in the sweep's due
 // index kept in step, and its lifecycle events announced by the writer whose write landed.
-import { notFound } from '../http/errors';
 import { ConnectionRecord, connections } from '../stores/connectionStore';
 import { DueEntry } from '../stores/dueIndexStore';
 import { Stored } from '../stores/recordTable';
@@ -9,6 +8,7 @@ import { announceConnectionChange } from './connectionEvents';
 import { entryOf, nextDueAt, removeEntry, writeEntry } from './dueIndex';
 import { isRecordId, whileContended } from './records';
 import { SecretRef } from '../secrets/secretStore';
+import { notFound } from '../shared/errors';
 
 export const tokenRef = (tenantId: string, id: string): SecretRef => ({ tenantId, kind: 'connection', id });
 

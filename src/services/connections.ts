@@ -4,14 +4,12 @@ import { ConnectionInput, ReconnectInput } from '../openapi/connections';
 import { INPUT_LIMITS } from '../openapi/limits';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConnectorDefinition } from '../catalog/types';
-import { badRequest, notFound } from '../http/errors';
 import { authorizationUrl, newPkce, revokeGrant, usesPkce } from '../oauth/engine';
 import { RefreshNotSupportedError } from '../oauth/errors';
 import { fromBundle } from '../oauth/tokens';
 import { families } from '../platforms/registry/families';
 import { identityOf } from '../platforms/identity';
 import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platformHttp/client';
 import { secretStore } from '../secrets';
 import { settings } from '../settings';
 import { CONNECTION_STATUSES, ConnectionRecord, connections } from '../stores/connectionStore';
@@ -30,9 +28,10 @@ import {
 import { announceConnectionDeleted } from './connectionEvents';
 import { entryOf, removeEntry } from './dueIndex';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
-import { lapsedStatus, platformFailure } from './platformErrors';
+import { lapsedStatus, reachingCaller } from './platformErrors';
 import { definitionOf, isRecordId } from './records';
 import { freshToken } from './tokenLifecycle';
+import { invalid, notFound } from '../shared/errors';
 
 /** An authorization must complete within this time (10 minutes unless OAUTH_STATE_TTL_SECONDS says). */
 const stateTtlMs = () => Number(settings().env.OAUTH_STATE_TTL_SECONDS ?? 600) * 1000;
@@ -59,17 +58,17 @@ function checkReturnUrl(returnUrl: string | null | undefined): string | undefine
   try {
     url = new URL(returnUrl);
   } catch {
-    throw badRequest('return_url must be an absolute URL.');
+    throw invalid('return_url must be an absolute URL.');
   }
   if (!['http:', 'https:'].includes(url.protocol) || !settings().allowedReturnOrigins.includes(url.origin)) {
-    throw badRequest(
+    throw invalid(
       `return_url must point to an allowed origin (${settings().allowedReturnOrigins.join(', ')}); set OAUTH_ALLOWED_RETURN_URLS to allow others.`,
       { code: 'return_url_not_allowed' },
     );
   }
   const normalized = url.toString();
   if (normalized.length > limit) {
-    throw badRequest(`return_url must be at most ${limit} characters (once its characters are escaped).`, {
+    throw invalid(`return_url must be at most ${limit} characters (once its characters are escaped).`, {
       code: 'return_url_too_long',
     });
   }
@@ -169,7 +168,7 @@ function reconnectBeforeOf(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   const time = ISO_TIME.test(raw) ? Date.parse(raw) : NaN;
   if (!Number.isFinite(time)) {
-    throw badRequest('reconnect_before must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z.', {
+    throw invalid('reconnect_before must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z.', {
       code: 'invalid_reconnect_before',
     });
   }
@@ -221,7 +220,7 @@ export async function testConnection(tenantId: string, id: string) {
     ok = true;
   } catch (err) {
     if (err instanceof PlatformApiError && err.failure.kind === 'token_invalid') {
-      problem = `${err.message} Reconnect the account.`;
+      problem = `${err.failure.message} Reconnect the account.`;
       await updateConnection(tenantId, id, (c) => ({
         ...c,
         status: lapsedStatus(err.failure.revokedByUser),
@@ -230,9 +229,7 @@ export async function testConnection(tenantId: string, id: string) {
       }));
       return { ok: false, error: problem, connection: await getConnection(tenantId, id) };
     }
-    if (err instanceof PlatformApiError || err instanceof PlatformUnreachableError)
-      throw platformFailure(err);
-    throw err;
+    throw reachingCaller(err);
   }
   const { value } = await updateConnection(tenantId, id, (c) => ({
     ...c,

@@ -6,12 +6,10 @@
 // still on its page, or until the answer is READ_AHEAD_MS old: so the report over all of them takes about as
 // long as its slowest connection alone, not the sum of each answer's slowest page, and an answer stays
 // bounded (rows per connection, and time).
-import { ApiError, badRequest } from '../http/errors';
-import { PlatformApiError } from '../platforms/api';
-import { PlatformUnreachableError } from '../platformHttp/client';
 import { begin, runReport } from './operations';
-import { platformFailure } from './platformErrors';
+import { reachingCaller } from './platformErrors';
 import { checkReport, ReportInfo, ReportRequest } from './reports';
+import { conflict, DomainError, invalid, PartError } from '../shared/errors';
 
 /** Connections asked at once. */
 const CONCURRENCY = 4;
@@ -37,11 +35,12 @@ interface ConnectionPage {
 export interface CrossReport {
   rows: Row[];
   reports: Array<ReportInfo & { connection_id: string }>;
-  errors: Array<{ connection_id: string; error: string; code?: string }>;
+  /** The connections that failed and why (the handler lists them in the contract's terms). */
+  failures: PartError[];
   next_cursor: string | null;
 }
 
-type Settled = { page: ConnectionPage } | { error: ApiError };
+type Settled = { page: ConnectionPage } | { error: DomainError };
 
 /**
  * Runs each connection's page, at most `limit` at a time, keeping their order. A worker with no connection
@@ -64,7 +63,7 @@ async function pagesOf(
       running++;
       out[i] = await work[i]().then(
         (page) => ({ page }),
-        (err: unknown) => ({ error: asApiError(err) }),
+        (err: unknown) => ({ error: asDomainError(err) }),
       );
       running--;
     }
@@ -96,9 +95,9 @@ async function pagesOf(
   return out;
 }
 
-function asApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof PlatformApiError || err instanceof PlatformUnreachableError) return platformFailure(err);
+/** A connection's failure of its own; anything else (our storage down) fails the whole request. */
+function asDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return reachingCaller(err);
   throw err;
 }
 
@@ -126,7 +125,7 @@ async function nextPage(tenantId: string, connectionId: string, sessionId: strin
   const begun = await begin({ tenantId, connectionId, sessionId });
   const last = begun.session.lastQuery?.report;
   if (!last || !begun.session.platformCursor) {
-    throw new ApiError(409, 'This report has no next page for the connection.', { code: 'stale_cursor' });
+    throw conflict('This report has no next page for the connection.', { code: 'stale_cursor' });
   }
   const request = last as unknown as ReportRequest;
   const result = await runReport(begun, request, begun.session.platformCursor);
@@ -162,7 +161,7 @@ function decodeCursor(cursor: unknown): Array<[string, string]> {
       // fall through
     }
   }
-  throw badRequest('cursor is not a next_cursor of this route.', { code: 'invalid_cursor' });
+  throw invalid('cursor is not a next_cursor of this route.', { code: 'invalid_cursor' });
 }
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
@@ -187,7 +186,7 @@ function connectionsOf(body: Record<string, unknown>): Target[] {
     targets.some((t) => t === undefined) ||
     new Set(targets.map((t) => t?.id.toLowerCase())).size !== targets.length
   ) {
-    throw badRequest(
+    throw invalid(
       `connections must list 1 to ${MAX_CONNECTIONS} different connections: ids, or {id, account_id}.`,
       { code: 'invalid_input' },
     );
@@ -198,9 +197,9 @@ function connectionsOf(body: Record<string, unknown>): Target[] {
 /** The first page of a report over connections, or the next page of one (body {cursor}). */
 export async function crossReport(tenantId: string, body: Record<string, unknown>): Promise<CrossReport> {
   const resuming = body.cursor !== undefined;
-  if (resuming && Object.keys(body).length > 1) throw badRequest('A body with cursor carries nothing else.');
+  if (resuming && Object.keys(body).length > 1) throw invalid('A body with cursor carries nothing else.');
   if (!resuming && (typeof body.report !== 'object' || body.report === null)) {
-    throw badRequest('The body is {"connections": [ids…], "report": {…}} or {"cursor": …}.');
+    throw invalid('The body is {"connections": [ids…], "report": {…}} or {"cursor": …}.');
   }
   const work: Array<() => Promise<ConnectionPage>> = resuming
     ? decodeCursor(body.cursor).map(
@@ -212,28 +211,21 @@ export async function crossReport(tenantId: string, body: Record<string, unknown
   const ids = resuming ? decodeCursor(body.cursor).map(([c]) => c) : connectionsOf(body).map((t) => t.id);
   const settled = await pagesOf(work, CONCURRENCY, tenantId);
   const pages: ConnectionPage[] = [];
-  const errors: CrossReport['errors'] = [];
+  const failures: PartError[] = [];
   settled.forEach((s, i) => {
     if ('page' in s) pages.push(s.page);
-    else
-      errors.push({
-        connection_id: ids[i],
-        error: s.error.message,
-        ...(s.error.code ? { code: s.error.code } : {}),
-      });
+    else failures.push({ connection_id: ids[i], error: s.error });
   });
   if (pages.length === 0) {
-    const statuses = new Set(settled.map((s) => ('error' in s ? s.error.status : 0)));
-    const [status] = statuses;
-    throw new ApiError(statuses.size === 1 ? status : 502, 'The report failed on every connection.', {
+    throw new DomainError('all_failed', 'The report failed on every connection.', {
       code: 'report_failed',
-      details: errors,
+      parts: failures,
     });
   }
   return {
     rows: pages.flatMap((p) => p.rows.map((r) => ({ connection_id: p.connectionId, ...r }))),
     reports: pages.map((p) => ({ connection_id: p.connectionId, ...p.report })),
-    errors,
+    failures,
     next_cursor: encodeCursor(pages),
   };
 }

@@ -1,7 +1,7 @@
 // List requests: filters by type and status, a page size and an opaque continuation token, the same way
 // for every kind of record.
-import { badRequest } from '../http/errors';
 import { definitionOf } from './records';
+import { invalid } from '../shared/errors';
 
 export interface ListRequest {
   type?: string;
@@ -21,15 +21,15 @@ export interface ListParameters {
 export function listParameters(request: ListRequest, statuses: readonly string[]): ListParameters {
   const connectorType = request.type ? definitionOf(request.type).type : undefined;
   if (request.status && !statuses.includes(request.status)) {
-    throw badRequest(`status must be one of ${statuses.join(', ')}.`);
+    throw invalid(`status must be one of ${statuses.join(', ')}.`);
   }
   const limit = request.limit === undefined ? 50 : Number(request.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw badRequest('limit must be an integer from 1 to 100.');
+    throw invalid('limit must be an integer from 1 to 100.');
   let token: string | undefined;
   if (request.continuationToken) {
     token = Buffer.from(request.continuationToken, 'base64url').toString('utf8');
-    if (!isStorageContinuation(token)) throw badRequest('continuation_token is not valid.');
+    if (!isStorageContinuation(token)) throw invalid('continuation_token is not valid.');
   }
   return { connectorType, status: request.status, limit, token };
 }

@@ -1,6 +1,5 @@
 // The anonymous browser callback that completes an authorization: consume the state once, exchange the
 // code with the same redirect URI and verifier, keep the tokens in the secret store, record the account.
-import { ApiError, badRequest } from '../http/errors';
 import { exchangeCode } from '../oauth/engine';
 import { toBundle, TokenSet } from '../oauth/tokens';
 import { renewTokens } from '../oauth/engine';
@@ -11,26 +10,23 @@ import { ConnectionRecord } from '../stores/connectionStore';
 import { OAuthStateRecord, oauthStates, statePartition } from '../stores/oauthStateStore';
 import { EtagMismatchError, Stored } from '../stores/recordTable';
 import { PlatformUnreachableError } from '../platformHttp/client';
+import { PlatformApiError } from '../platforms/api';
 import { resolveApp } from './appCredentials';
 import { definitionOf } from './records';
 import { reconnectByOf } from './grantEnd';
 import { findConnection, tokenRef, updateConnection } from './connectionRecords';
 import { stateKey, verifierRef } from './connections';
+import { DomainError, invalid } from '../shared/errors';
 
 export type CallbackOutcome =
   | { kind: 'active'; connection: ConnectionRecord; returnUrl?: string }
   | { kind: 'error'; connectionId: string; error: string; description: string; returnUrl?: string };
 
 const invalidState = () =>
-  new ApiError(
-    400,
-    // Also what a reload of the success page meets (its code and state are spent): it must not send a
-    // person who has just connected to start over.
+  invalid(
     'This authorization link is unknown, expired or already used, so nothing changed. If you have just ' +
       'authorized this connection, it is already set up.',
-    {
-      code: 'invalid_state',
-    },
+    { code: 'invalid_state' },
   );
 
 /**
@@ -81,7 +77,7 @@ async function ours<T>(linkStillWorks: boolean, step: () => Promise<T>): Promise
   try {
     return await step();
   } catch (err) {
-    if (err instanceof ApiError) throw err;
+    if (err instanceof DomainError) throw err;
     throw new CallbackUnavailableError(err, linkStillWorks);
   }
 }
@@ -93,7 +89,7 @@ export async function completeAuthorization(
   log: (m: string) => void,
 ): Promise<CallbackOutcome> {
   const state = query.get('state');
-  if (!state) throw badRequest('The callback has no state.', { code: 'invalid_state' });
+  if (!state) throw invalid('The callback has no state.', { code: 'invalid_state' });
   const pendingState = await ours(true, () => readState(state));
   const pending = pendingState.value;
   const { tenantId, connectionId } = pending;
@@ -113,7 +109,7 @@ export async function completeAuthorization(
     return { kind: 'error', connectionId, error: code, description, returnUrl: pending.returnUrl };
   }
   const code = query.get('code') ?? query.get('auth_code');
-  if (!code) throw badRequest('The callback has neither a code nor an error.', { code: 'invalid_callback' });
+  if (!code) throw invalid('The callback has neither a code nor an error.', { code: 'invalid_callback' });
 
   const record = stored.value;
   const def = definitionOf(record.connectorType);
@@ -126,14 +122,14 @@ export async function completeAuthorization(
         : undefined,
       resolveApp(tenantId, def, record.configId).catch((err: unknown) => {
         // The configuration itself is unusable (gone, inactive, no secret for OAuth): said below.
-        if (err instanceof ApiError && err.status < 500) return err;
+        if (err instanceof DomainError && ['invalid', 'not_found', 'conflict'].includes(err.kind)) return err;
         throw err;
       }),
       secretStore().ping(),
     ]),
   );
   await ours(true, () => consumeState(pendingState));
-  if (resolved instanceof ApiError) {
+  if (resolved instanceof DomainError) {
     await markFailed(tenantId, connectionId, `The app credentials cannot be used: ${resolved.message}`);
     return {
       kind: 'error',
@@ -170,7 +166,12 @@ export async function completeAuthorization(
       },
     );
   } catch (err) {
-    const message = err instanceof Error ? err.message : 'unknown error';
+    const message =
+      err instanceof PlatformApiError
+        ? err.failure.message
+        : err instanceof Error
+          ? err.message
+          : 'unknown error';
     // Unreachable is not a refusal: the platform never said no.
     const error = err instanceof PlatformUnreachableError ? 'platform_unreachable' : 'token_exchange_failed';
     await markFailed(
@@ -209,13 +210,13 @@ export async function completeAuthorization(
   } catch (err) {
     // The connection vanished meanwhile: its new tokens must not outlive it. Any other failure leaves the
     // record as it was, on its own (still readable) version; the stray new version goes with the sweep.
-    if (err instanceof ApiError && err.status === 404) {
+    if (err instanceof DomainError && err.kind === 'not_found') {
       await secretStore()
         .delete(ref)
         .catch(() => undefined);
       throw invalidState();
     }
-    throw err instanceof ApiError ? err : new CallbackUnavailableError(err, false);
+    throw err instanceof DomainError ? err : new CallbackUnavailableError(err, false);
   }
   await secretStore()
     .prune(ref, version)

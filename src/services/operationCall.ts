@@ -1,7 +1,6 @@
 // How operations reach a platform: with the connection's fresh token, one renewal and retry when the
 // platform says the token is dead, retries with backoff and jitter for idempotent calls on 5xx and network
 // errors, and a short wait-and-retry when a rate limit lifts within a couple of seconds.
-import { conflict } from '../http/errors';
 import { ApiFailure, callApi, PlatformApiError } from '../platforms/api';
 import { callTimeoutMs, PlatformUnreachableError } from '../platformHttp/client';
 import { OperationCall } from '../platforms/operations';
@@ -12,6 +11,7 @@ import { lapsedStatus } from './platformErrors';
 import { freshToken, FreshToken } from './tokenLifecycle';
 import { ConnectionRecord } from '../stores/connectionStore';
 import { Stored } from '../stores/recordTable';
+import { DomainError } from '../shared/errors';
 
 const RETRIES = 2;
 const BASE_DELAY_MS = 150;
@@ -65,11 +65,12 @@ export async function operationCall(
               await updateConnection(tenantId, connectionId, (c) => ({
                 ...c,
                 status: lapsedStatus(err.failure.revokedByUser),
-                lastError: `${err.message} Reconnect the account.`,
+                lastError: `${err.failure.message} Reconnect the account.`,
               }));
-              throw conflict(`${err.message} The connection needs to be reconnected.`, {
-                code: 'reconnect_required',
-              });
+              throw new DomainError(
+                'reconnect_required',
+                `${err.failure.message} The connection needs to be reconnected.`,
+              );
             }
             fresh = await freshToken(tenantId, connectionId, { replacing: fresh.tokens.access_token });
             renewed = true;

@@ -2,7 +2,6 @@
 // connection. Platform specifics live in each family's operations module; this is the shared part.
 import { createHash, randomBytes } from 'node:crypto';
 import { validateExecute, validateQuery } from '../platforms/registry/validation';
-import { ApiError, badRequest, conflict } from '../http/errors';
 import { AccountInput, ExecuteInput, MESSAGE_TYPES, MessageInput, QueryInput } from '../openapi/operations';
 import { familyOperations } from '../platforms/registry/operations';
 import {
@@ -21,6 +20,7 @@ import { loadConnection } from './connectionRecords';
 import { operationCall } from './operationCall';
 import { checkReport, ReportRequest, reportPage } from './reports';
 import { openSession, sessionState, updateSession } from './sessions';
+import { conflict, DomainError, invalid } from '../shared/errors';
 
 export interface OperationScope {
   tenantId: string;
@@ -65,8 +65,8 @@ export async function begin(scope: OperationScope) {
 
 const newCursorHandle = () => `cur_${randomBytes(16).toString('base64url')}`;
 
-function invalid(what: string, errors: Array<{ path: string; message: string }>): ApiError {
-  return badRequest(`The ${what} is not valid for this connector type.`, {
+function invalidInput(what: string, errors: Array<{ path: string; message: string }>): DomainError {
+  return invalid(`The ${what} is not valid for this connector type.`, {
     code: 'invalid_input',
     details: errors,
   });
@@ -116,7 +116,7 @@ export async function selectAccount(scope: OperationScope, body: AccountInput) {
   const { accounts } = await accountsOf(family, call, { cap: settings().accountListLimit, find: accountId });
   const account = accounts.find((a: Account) => a.id === accountId);
   if (!account) {
-    throw badRequest(`'${accountId.slice(0, 64)}' is not one of this connection's accounts.`, {
+    throw invalid(`'${accountId.slice(0, 64)}' is not one of this connection's accounts.`, {
       code: 'unknown_account',
     });
   }
@@ -183,7 +183,7 @@ export async function query(scope: OperationScope, body: QueryInput) {
   // Session defaults (set_defaults) fill what the query leaves out.
   const merged = { ...session.defaults, ...body.query };
   const result = validateQuery(definition.type, merged);
-  if (!result.valid) throw invalid('query', result.errors);
+  if (!result.valid) throw invalidInput('query', result.errors);
   return runQuery(begun, merged, undefined);
 }
 
@@ -194,14 +194,14 @@ export async function execute(scope: OperationScope, body: ExecuteInput) {
   const result = validateExecute(definition.type, operation, params);
   if (!result) {
     const available = Object.keys(definition.operations.execute);
-    throw badRequest(
+    throw invalid(
       available.length
         ? `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${available.join(', ')}.`
         : `${definition.type} has no execute operations: it only reads (POST …/query with a query or a report).`,
       { code: 'unknown_operation' },
     );
   }
-  if (!result.valid) throw invalid(`params of ${operation}`, result.errors);
+  if (!result.valid) throw invalidInput(`params of ${operation}`, result.errors);
   const p = params;
   const key = requestKey(operation, p, body.idempotency_key);
   const accountId = (typeof p.account_id === 'string' && p.account_id) || session.accountId;
@@ -299,8 +299,7 @@ export async function message(scope: OperationScope, body: MessageInput) {
           if (v === null) delete next[k];
           else next[k] = v;
         }
-        if (JSON.stringify(next).length > 8192)
-          throw badRequest('The defaults are too large (8 KiB at most).');
+        if (JSON.stringify(next).length > 8192) throw invalid('The defaults are too large (8 KiB at most).');
         return { ...s, defaults: next };
       });
       return { session: updated, data: sessionState(updated) };
@@ -322,7 +321,7 @@ export async function message(scope: OperationScope, body: MessageInput) {
       return { session: updated, data: sessionState(updated) };
     }
     default:
-      throw badRequest(`Unknown message type; send one of ${Object.keys(MESSAGE_TYPES).join(', ')}.`, {
+      throw invalid(`Unknown message type; send one of ${Object.keys(MESSAGE_TYPES).join(', ')}.`, {
         code: 'unknown_message',
       });
   }

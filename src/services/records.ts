@@ -2,8 +2,8 @@
 // answer when writers keep colliding on it.
 import { findDefinition } from '../platforms/registry/definitions';
 import { ConnectorDefinition } from '../catalog/types';
-import { ApiError, badRequest } from '../http/errors';
 import { EtagMismatchError } from '../stores/recordTable';
+import { conflict, invalid } from '../shared/errors';
 
 const RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,9 +16,7 @@ export async function whileContended<T>(what: string, work: () => Promise<T>): P
     return await work();
   } catch (err) {
     if (err instanceof EtagMismatchError) {
-      throw new ApiError(409, `The ${what} is being changed by many requests at once; try again.`, {
-        code: 'conflict',
-      });
+      throw conflict(`The ${what} is being changed by many requests at once; try again.`);
     }
     throw err;
   }
@@ -26,8 +24,8 @@ export async function whileContended<T>(what: string, work: () => Promise<T>): P
 
 /** The definition of a connector type named by a client (case-insensitive); 400 for anything else. */
 export function definitionOf(type: unknown): ConnectorDefinition {
-  if (typeof type !== 'string') throw badRequest('connector_type is required: one of the catalog types.');
+  if (typeof type !== 'string') throw invalid('connector_type is required: one of the catalog types.');
   const def = findDefinition(type);
-  if (!def) throw badRequest(`Unknown connector_type '${type.slice(0, 64)}'.`);
+  if (!def) throw invalid(`Unknown connector_type '${type.slice(0, 64)}'.`);
   return def;
 }

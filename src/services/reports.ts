@@ -5,7 +5,6 @@
 // row, and data.report.
 import { validateReport } from '../platforms/registry/validation';
 import { ConnectorType } from '../catalog/types';
-import { ApiError, badRequest } from '../http/errors';
 import { OperationCall } from '../platforms/operations';
 import {
   BaseMetric,
@@ -33,6 +32,7 @@ import {
   ReportPlan,
   ReportSlice,
 } from '../platforms/reporting/types';
+import { conflict, invalid, platformRefused } from '../shared/errors';
 
 export interface ReportRequest {
   metrics: Metric[];
@@ -85,7 +85,7 @@ const FILL_ROWS = 1_000;
 function reporterFor(type: ConnectorType): FamilyReporter {
   const reporter = reporterOf(type);
   if (!reporter) {
-    throw badRequest(`${type} does not answer report queries; send a native query instead.`, {
+    throw invalid(`${type} does not answer report queries; send a native query instead.`, {
       code: 'report_not_supported',
     });
   }
@@ -107,7 +107,7 @@ export function checkReport(type: ConnectorType, body: unknown): ReportRequest {
   const reporter = reporterFor(type);
   const result = validateReport(type, body);
   if (!result?.valid) {
-    throw badRequest('The report is not valid.', { code: 'invalid_input', details: result?.errors ?? [] });
+    throw invalid('The report is not valid.', { code: 'invalid_input', details: result?.errors ?? [] });
   }
   const request = body as ReportRequest;
   const { mapping } = reporter;
@@ -119,7 +119,7 @@ export function checkReport(type: ConnectorType, body: unknown): ReportRequest {
   ];
   const refusal = unsupported.length ? undefined : reporter.check?.(request.dimensions ?? []);
   if (unsupported.length || refusal) {
-    throw badRequest(
+    throw invalid(
       unsupported.length
         ? `${type} cannot report ${unsupported.join(', ')}; GET /v1/connectors/reporting/fields lists what each type gives.`
         : `${type}: ${refusal}`,
@@ -128,9 +128,7 @@ export function checkReport(type: ConnectorType, body: unknown): ReportRequest {
   }
   const range = request.date_range;
   if (range && (!isCalendarDay(range.start) || !isCalendarDay(range.end) || range.end < range.start)) {
-    throw badRequest('date_range must be two calendar days, start on or before end.', {
-      code: 'invalid_input',
-    });
+    throw invalid('date_range must be two calendar days, start on or before end.', { code: 'invalid_input' });
   }
   return request;
 }
@@ -163,7 +161,7 @@ async function start(
     : presetRange(request.date_preset ?? 'last_7d', today);
   const earliest = addDays(today, -reporter.mapping.retentionDays);
   if (since < earliest) {
-    throw badRequest(
+    throw invalid(
       `${reporter.mapping.type} keeps report figures for ${reporter.mapping.retentionDays} days: the earliest start is ${earliest}.`,
       { code: 'beyond_retention', details: { earliest } },
     );
@@ -179,9 +177,7 @@ function readCursor(raw: string): ReportCursor {
   } catch {
     // fall through
   }
-  throw new ApiError(409, 'The session’s cursor is not usable; run the report again.', {
-    code: 'stale_cursor',
-  });
+  throw conflict('The session’s cursor is not usable; run the report again.', { code: 'stale_cursor' });
 }
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
@@ -290,9 +286,7 @@ export async function reportPage(
     if (page.split) {
       const halves = halve(slice.since, slice.until);
       if (!halves) {
-        throw new ApiError(502, `${type} could not produce the report for ${slice.since}, even alone.`, {
-          code: 'platform_error',
-        });
+        throw platformRefused(`${type} could not produce the report for ${slice.since}, even alone.`);
       }
       cursor.s.splice(0, 1, ...halves.map(([since, until]) => ({ ...slice, since, until })));
       cursor.c = undefined;

@@ -2,11 +2,11 @@
 // its cursor, defaults. Ids are unguessable; a session belongs to one connection of one tenant, and
 // expires after SESSION_IDLE_HOURS without use.
 import { randomBytes } from 'node:crypto';
-import { notFound } from '../http/errors';
 import { settings } from '../settings';
 import { Stored } from '../stores/recordTable';
 import { whileContended } from './records';
 import { SessionRecord, sessions } from '../stores/sessionStore';
+import { notFound } from '../shared/errors';
 
 const SESSION_ID = /^ses_[A-Za-z0-9_-]{43}$/;
 

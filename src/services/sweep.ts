@@ -5,7 +5,7 @@
 // one platform call per extension (about every six months), none otherwise.
 import { InvocationContext } from '@azure/functions';
 import { findDefinition } from '../platforms/registry/definitions';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../shared/errors';
 import { secretStore } from '../secrets';
 import { SecretKeyMismatchError, SecretStoreUnavailableError } from '../secrets/secretStore';
 import { describeFailure, isDependencyFailure } from '../stores/failures';
@@ -32,8 +32,9 @@ const PAGE = 500;
 const CONCURRENCY = 32;
 const PER_FAMILY: Record<string, number> = { google: 16 };
 const PER_FAMILY_DEFAULT = 8;
-/** Renewal failures that come from the platform's answer (or its silence), so a call was made. */
-const PLATFORM_ANSWERED = new Set(['reconnect_required', 'app_credentials_rejected', 'platform_error']);
+/** A renewal failure that comes from the platform's answer (or its silence), so a call was made. */
+const platformAnswered = (err: unknown): boolean =>
+  err instanceof DomainError && (err.kind === 'reconnect_required' || err.kind === 'platform_refused');
 
 export interface SweepReport {
   /** Due-index entries read. */
@@ -151,9 +152,8 @@ async function handleDue(stored: Stored<ConnectionRecord>, now: number, report: 
       report.platformCalls++;
     }
   } catch (err) {
-    const code = err instanceof ApiError ? err.code : undefined;
-    if (code !== undefined && PLATFORM_ANSWERED.has(code)) report.platformCalls++;
-    if (code === 'reconnect_required') report.expired++;
+    if (platformAnswered(err)) report.platformCalls++;
+    if (err instanceof DomainError && err.kind === 'reconnect_required') report.expired++;
     else report.failed++;
   }
   const latest = await connections.read(record.tenantId, record.id);

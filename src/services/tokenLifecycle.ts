@@ -2,7 +2,6 @@
 // write), so exactly one request across every instance renews a connection; the others wait and re-read.
 import { randomUUID } from 'node:crypto';
 import { ConnectorDefinition } from '../catalog/types';
-import { ApiError, conflict } from '../http/errors';
 import { renewTokens } from '../oauth/engine';
 import { ClientRejectedError, GrantRevokedError, TokenEndpointError } from '../oauth/errors';
 import { fromBundle, toBundle, TokenSet } from '../oauth/tokens';
@@ -17,6 +16,7 @@ import { counters } from './counters';
 import { reconnectByOf } from './grantEnd';
 import { exchangeExtendsToken } from './grantSchedule';
 import { lapsedStatus } from './platformErrors';
+import { DomainError, conflict, platformRefused, unavailable } from '../shared/errors';
 
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 const LEASE_MS = 30_000;
@@ -122,7 +122,7 @@ export async function freshToken(
     const leaseUntil = ms(record.leaseUntil);
     if (leaseUntil !== undefined && leaseUntil > Date.now() && record.leaseOwner) {
       if (Date.now() - started > LEASE_MS + 5000) {
-        throw new ApiError(503, 'Another request is renewing this connection; try again shortly.', {
+        throw unavailable('Another request is renewing this connection; try again shortly.', {
           code: 'refresh_busy',
         });
       }
@@ -171,24 +171,23 @@ async function renewUnderLease(
         status: lapsedStatus(err.byUser),
         lastError: `${err.message} Reconnect the account to restore access.`,
       });
-      throw conflict("The platform no longer accepts this connection's grant; reconnect it.", {
-        code: 'reconnect_required',
-      });
+      throw new DomainError(
+        'reconnect_required',
+        "The platform no longer accepts this connection's grant; reconnect it.",
+      );
     }
     if (err instanceof ClientRejectedError) {
       await releaseLease(record, owner, {
         status: 'error',
         lastError: `${err.message} Check the app credentials.`,
       });
-      throw new ApiError(502, `${err.message} Check the app credentials.`, {
+      throw platformRefused(`${err.message} Check the app credentials.`, {
         code: 'app_credentials_rejected',
       });
     }
     await releaseLease(record, owner, { refreshFailedAt: new Date().toISOString() });
     if (err instanceof TokenEndpointError) {
-      throw new ApiError(502, `${definition.name} could not renew the token: ${err.message}`, {
-        code: 'platform_error',
-      });
+      throw platformRefused(`${definition.name} could not renew the token: ${err.message}`);
     }
     throw err;
   }

@@ -2,7 +2,6 @@
 // a signing secret that lives in the secret store and is shown once, when the subscription is created.
 import { randomUUID } from 'node:crypto';
 import { LIFECYCLE_EVENT_TYPES } from '../events/lifecycle';
-import { ApiError, badRequest, notFound } from '../http/errors';
 import { WebhookInput } from '../openapi/webhooks';
 import { secretStore } from '../secrets';
 import { InsertFailedError } from '../stores/recordTable';
@@ -13,6 +12,7 @@ import { newSigningSecret, SECRET_PREFIX } from '../webhooks/signature';
 import { MASK } from './masking';
 import { isRecordId } from './records';
 import { addressPolicy, DeliveryLog, sendTestEvent, signingSecretRef } from './webhookDeliveries';
+import { conflict, invalid, notFound } from '../shared/errors';
 
 export interface SubscriptionView {
   id: string;
@@ -82,13 +82,13 @@ export async function createSubscription(
   try {
     url = await checkWebhookUrl(body.url, { ...addressPolicy(), lookup });
   } catch (err) {
-    if (err instanceof RefusedUrlError) throw badRequest(err.reason, { code: 'invalid_url' });
+    if (err instanceof RefusedUrlError) throw invalid(err.reason, { code: 'invalid_url' });
     throw err;
   }
   const events = eventsOf(body.events);
   const description = body.description ?? undefined;
   if ((await listRecords(tenantId)).length >= MAX_SUBSCRIPTIONS) {
-    throw new ApiError(409, `A tenant can have at most ${MAX_SUBSCRIPTIONS} webhook subscriptions.`, {
+    throw conflict(`A tenant can have at most ${MAX_SUBSCRIPTIONS} webhook subscriptions.`, {
       code: 'limit_reached',
     });
   }

@@ -307,6 +307,8 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
   private readonly limits: RateWindows;
   private codeSerial = 0;
   private readonly publishSeconds: number;
+  /** Client keys of Research API / Commercial Content API clients: the only ones given client access tokens. */
+  private readonly clientTokenApps = new Set<string>();
   /** Client keys TikTok has not audited for Direct Post (every client is audited unless set). */
   private readonly unaudited = new Set<string>();
   private accountPrivate = false;
@@ -356,6 +358,14 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
   setAudited(clientKey: string, audited: boolean): void {
     if (audited) this.unaudited.delete(clientKey);
     else this.unaudited.add(clientKey);
+  }
+
+  /**
+   * Makes the app a Research API / Commercial Content API client, which TikTok gives client access tokens
+   * (grant_type=client_credentials); any other app gets unauthorized_client.
+   */
+  grantClientTokens(clientKey: string): void {
+    this.clientTokenApps.add(clientKey);
   }
 
   /** Whether the user's account is set to private (it changes the creator's privacy level options). */
@@ -539,6 +549,12 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
   }
 
   private clientCredentials(app: FakeApp): FakeResponse {
+    if (!this.clientTokenApps.has(app.clientId)) {
+      return this.oauthError(
+        'unauthorized_client',
+        'Client access tokens are only for Research API and Commercial Content API clients.',
+      );
+    }
     const expiresAt = this.clock() + CLIENT_TOKEN_TTL_SECONDS * 1000;
     const token = this.clientTokens.add(randomToken('clt.', 36), app.clientId, expiresAt);
     return {

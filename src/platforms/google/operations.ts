@@ -3,7 +3,6 @@
 // pageToken paging, campaign status changes through campaigns:mutate; a call on a client reached through a
 // manager carries login-customer-id = that manager. YouTube: the user's channel, Analytics v2 reports paged
 // by startIndex, and video snippet updates that keep what the caller did not change.
-import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
 import { field, PlatformResponse } from '../../platformHttp/client';
 import { walkPages, Walked } from '../listing';
@@ -17,6 +16,7 @@ import {
   QueryPage,
 } from '../operations';
 import { flattenRow } from '../rows';
+import { DomainError, conflict, invalid } from '../../shared/errors';
 
 const CUSTOMER = /^[0-9]{10}$/;
 const CHANNEL = /^UC[A-Za-z0-9_-]{22}$/;
@@ -204,7 +204,7 @@ export async function onCustomer<T>(
 export function customerOf(call: OperationCall, named: unknown): string {
   const id = typeof named === 'string' ? named : call.accountId;
   if (!id || !CUSTOMER.test(id)) {
-    throw badRequest('Name a customer: customer_id (10 digits), or select one with POST …/account.', {
+    throw invalid('Name a customer: customer_id (10 digits), or select one with POST …/account.', {
       code: 'no_account',
     });
   }
@@ -240,9 +240,7 @@ function readAdsCursor(cursor: string): AdsCursor {
     (l !== undefined && (typeof l !== 'string' || !CUSTOMER.test(l))) ||
     typeof t !== 'string'
   ) {
-    throw new ApiError(409, 'The session’s cursor is not usable; run the query again.', {
-      code: 'stale_cursor',
-    });
+    throw conflict('The session’s cursor is not usable; run the query again.', { code: 'stale_cursor' });
   }
   return { c, l: l as string | undefined, t };
 }
@@ -339,9 +337,7 @@ const analytics = (call: OperationCall) => call.definition.endpoints.analytics ?
 async function report(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
   const startIndex = cursor ? Number(cursor) : 1;
   if (!Number.isSafeInteger(startIndex) || startIndex < 1) {
-    throw new ApiError(409, 'The session’s cursor is not usable; run the query again.', {
-      code: 'stale_cursor',
-    });
+    throw conflict('The session’s cursor is not usable; run the query again.', { code: 'stale_cursor' });
   }
   const maxResults = q.max_results as number | undefined;
   const channel = call.accountId && CHANNEL.test(call.accountId) ? call.accountId : 'MINE';
@@ -388,9 +384,7 @@ async function updateVideo(call: OperationCall, p: Record<string, unknown>) {
   const items = field(current.body, 'items');
   const snippet = Array.isArray(items) ? field(items[0], 'snippet') : undefined;
   if (snippet === null || typeof snippet !== 'object') {
-    throw new ApiError(404, `YouTube has no video ${videoId}.`, {
-      code: 'platform_not_found',
-    });
+    throw new DomainError('platform_not_found', `YouTube has no video ${videoId}.`);
   }
   const kept = Object.fromEntries(
     MUTABLE_SNIPPET.map((k) => [k, (snippet as Record<string, unknown>)[k]]).filter(
@@ -442,7 +436,7 @@ async function query(call: OperationCall, q: Record<string, unknown>, cursor?: s
 async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
   if (!isYoutube(call) && operation === 'update_campaign_status') return updateCampaignStatus(call, p);
   if (isYoutube(call) && operation === 'update_video') return updateVideo(call, p);
-  throw badRequest(`Unknown operation ${operation}.`);
+  throw invalid(`Unknown operation ${operation}.`);
 }
 
 export const googleOperations: FamilyOperations = { accounts, query, execute };

@@ -1,6 +1,5 @@
 // LinkedIn's operations: the organizations the member administers and the ad accounts they can use;
 // adAnalytics reporting in Rest.li 2.0 query syntax (one answer, no paging); posting as an organization.
-import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
 import { field } from '../../platformHttp/client';
 import { joinLists, walkPages, Walked } from '../listing';
@@ -14,6 +13,7 @@ import {
 } from '../operations';
 import { flattenRow } from '../rows';
 import { LINKEDIN_MAX_FIELDS } from './schemas';
+import { invalid, platformRefused } from '../../shared/errors';
 
 const PAGE_SIZE = 100;
 const DIGITS = /^[0-9]{1,20}$/;
@@ -110,7 +110,7 @@ function restliDate(value: string, name: string): string {
   const [year, month, day] = value.split('-').map(Number);
   const d = new Date(Date.UTC(year, month - 1, day));
   if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) {
-    throw badRequest(`${name} is not a calendar day.`, { code: 'invalid_input' });
+    throw invalid(`${name} is not a calendar day.`, { code: 'invalid_input' });
   }
   return `(year:${year},month:${month},day:${day})`;
 }
@@ -134,14 +134,14 @@ function row(element: Record<string, unknown>): Record<string, unknown> {
 async function adAnalytics(call: OperationCall, q: Record<string, unknown>): Promise<QueryPage> {
   const account = (q.account_id as string | undefined) ?? call.accountId;
   if (!account || !DIGITS.test(account)) {
-    throw badRequest('Name an ad account: query.account_id, or select one with POST …/account.', {
+    throw invalid('Name an ad account: query.account_id, or select one with POST …/account.', {
       code: 'no_account',
     });
   }
   const start = q.start_date as string;
   const end = q.end_date as string;
   const range = `(start:${restliDate(start, 'start_date')},end:${restliDate(end, 'end_date')})`;
-  if (end < start) throw badRequest('end_date is before start_date.', { code: 'invalid_input' });
+  if (end < start) throw invalid('end_date is before start_date.', { code: 'invalid_input' });
   const fields = [...((q.fields as string[] | undefined) ?? DEFAULT_METRICS)];
   for (const extra of ['dateRange', 'pivotValues']) {
     if (!fields.includes(extra) && fields.length < LINKEDIN_MAX_FIELDS) fields.push(extra);
@@ -166,7 +166,7 @@ async function adAnalytics(call: OperationCall, q: Record<string, unknown>): Pro
 async function query(call: OperationCall, q: Record<string, unknown>): Promise<QueryPage> {
   const resource = (q.resource as string | undefined) ?? 'ad_analytics';
   if (resource === 'ad_analytics') return adAnalytics(call, q);
-  throw badRequest(`Unknown resource ${resource}.`);
+  throw invalid(`Unknown resource ${resource}.`);
 }
 
 const LITTLE_RESERVED = /[\\|{}@[\]()<>#*_~]/g;
@@ -205,16 +205,14 @@ async function createPost(call: OperationCall, p: Record<string, unknown>) {
   });
   const id = res.headers['x-restli-id'] ?? res.headers['x-linkedin-id'];
   if (!id) {
-    throw new ApiError(502, 'LinkedIn created the post but did not say its id (no x-restli-id).', {
-      code: 'platform_error',
-    });
+    throw platformRefused('LinkedIn created the post but did not say its id (no x-restli-id).');
   }
   return { id, author };
 }
 
 async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
   if (operation === 'create_post') return createPost(call, p);
-  throw badRequest(`Unknown operation ${operation}.`);
+  throw invalid(`Unknown operation ${operation}.`);
 }
 
 export const linkedinOperations: FamilyOperations = { accounts, query, execute };

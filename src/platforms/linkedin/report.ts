@@ -2,7 +2,6 @@
 // dimensions as one pivot (campaign group, campaign, creative), days in UTC as LinkedIn reckons them.
 // adAnalytics has no paging and silently stops at 15,000 elements: a slice that reaches the cap is split by
 // date, and a single day that still reaches it is answered with a warning.
-import { badRequest } from '../../http/errors';
 import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
 import { Dimension } from '../reporting/canonical';
@@ -16,6 +15,7 @@ import {
   SlicePage,
 } from '../reporting/types';
 import { LINKEDIN_MAX_FIELDS } from './schemas';
+import { invalid } from '../../shared/errors';
 
 /** adAnalytics answers at most this many elements, without saying when it stopped. */
 export const LINKEDIN_ELEMENT_CAP = 15_000;
@@ -104,7 +104,7 @@ export function analyticsFields(plan: ReportPlan): string[] {
     }
   }
   if (fields.size > LINKEDIN_MAX_FIELDS) {
-    throw badRequest(`LinkedIn takes at most ${LINKEDIN_MAX_FIELDS} fields per report.`, {
+    throw invalid(`LinkedIn takes at most ${LINKEDIN_MAX_FIELDS} fields per report.`, {
       code: 'invalid_input',
     });
   }
@@ -116,7 +116,7 @@ const api = (call: OperationCall) => call.definition.endpoints.api;
 async function account(call: OperationCall, accountId: string | undefined) {
   const id = accountId ?? call.accountId;
   if (!id || !/^[0-9]{1,20}$/.test(id)) {
-    throw badRequest('Name an ad account: report.account_id (digits), or select one with POST …/account.', {
+    throw invalid('Name an ad account: report.account_id (digits), or select one with POST …/account.', {
       code: 'no_account',
     });
   }

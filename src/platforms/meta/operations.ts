@@ -1,7 +1,6 @@
 // Meta's operations: ad accounts, Pages and Instagram business accounts; Marketing API insights with
 // cursor paging; Page and Instagram insights; posting to a Page with the Page's own token and the
 // two-step Instagram publish.
-import { ApiError, badRequest } from '../../http/errors';
 import { field } from '../../platformHttp/client';
 import { walkPages, joinLists, Walked } from '../listing';
 import {
@@ -13,6 +12,7 @@ import {
   QueryPage,
 } from '../operations';
 import { flattenRow } from '../rows';
+import { conflict, invalid, platformRefused } from '../../shared/errors';
 
 const PAGE_SIZE = 100;
 /** Instagram account metrics served as a daily series; every other one needs metric_type=total_value. */
@@ -110,7 +110,7 @@ async function pageToken(call: OperationCall, pageId: string): Promise<string> {
     (p) => p.id === pageId,
   );
   if (!page?.access_token) {
-    throw badRequest(`Page ${pageId} is not one this connection manages (GET …/metadata lists them).`, {
+    throw invalid(`Page ${pageId} is not one this connection manages (GET …/metadata lists them).`, {
       code: 'unknown_page',
     });
   }
@@ -135,7 +135,7 @@ async function adInsights(
 ): Promise<QueryPage> {
   const account = (q.account_id as string | undefined) ?? call.accountId;
   if (!account || !/^(act_)?[0-9]+$/.test(account)) {
-    throw badRequest('Name an ad account: query.account_id, or select one with POST …/account.', {
+    throw invalid('Name an ad account: query.account_id, or select one with POST …/account.', {
       code: 'no_account',
     });
   }
@@ -171,11 +171,9 @@ async function organicInsights(
 ): Promise<QueryPage> {
   const id = ((kind === 'page' ? q.page_id : q.ig_user_id) as string | undefined) ?? call.accountId;
   if (!id || !/^[0-9]+$/.test(id)) {
-    throw badRequest(
+    throw invalid(
       `Name the ${kind === 'page' ? 'Page (page_id)' : 'Instagram account (ig_user_id)'} or select it with POST …/account.`,
-      {
-        code: 'no_account',
-      },
+      { code: 'no_account' },
     );
   }
   const metrics =
@@ -183,7 +181,7 @@ async function organicInsights(
     (kind === 'page' ? ['page_post_engagements', 'page_follows'] : ['reach', 'follower_count']);
   const period = (q.period as string | undefined) ?? 'day';
   if (kind === 'instagram' && period !== 'day') {
-    throw badRequest('Instagram account insights take period "day" only.', { code: 'invalid_input' });
+    throw invalid('Instagram account insights take period "day" only.', { code: 'invalid_input' });
   }
   // Page insights need the Page's token; Instagram's work with the user token.
   const token = kind === 'page' ? await pageToken(call, id) : undefined;
@@ -244,7 +242,7 @@ async function query(call: OperationCall, q: Record<string, unknown>, cursor?: s
 async function publishInstagram(call: OperationCall, p: Record<string, unknown>): Promise<unknown> {
   const igUser = (p.ig_user_id as string | undefined) ?? call.accountId;
   if (!igUser || !/^[0-9]+$/.test(igUser)) {
-    throw badRequest('Name the Instagram account (ig_user_id) or select it with POST …/account.', {
+    throw invalid('Name the Instagram account (ig_user_id) or select it with POST …/account.', {
       code: 'no_account',
     });
   }
@@ -285,21 +283,15 @@ async function checkContainer(call: OperationCall, igUser: string, container: st
   // Published by an earlier check whose answer was lost: done, nothing to publish again.
   if (code === 'PUBLISHED') return { container_id: container, status: 'published' };
   if (code === 'ERROR') {
-    throw new ApiError(
-      502,
+    throw platformRefused(
       `Instagram could not process the media (container ${container}: ${typeof detail === 'string' ? detail : 'ERROR'}).`,
-      {
-        code: 'platform_media_error',
-      },
+      { code: 'platform_media_error' },
     );
   }
   if (code === 'EXPIRED') {
-    throw new ApiError(
-      409,
+    throw conflict(
       `Instagram's container ${container} expired (24 h) before it was published; execute the publish again.`,
-      {
-        code: 'container_expired',
-      },
+      { code: 'container_expired' },
     );
   }
   return {
@@ -322,7 +314,7 @@ async function resume(call: OperationCall, operation: string, handle: string): P
     typeof igUser !== 'string' ||
     typeof container !== 'string'
   ) {
-    throw badRequest('Nothing of this connection can be checked for that operation.');
+    throw invalid('Nothing of this connection can be checked for that operation.');
   }
   return checkContainer(call, igUser, container);
 }
@@ -341,7 +333,7 @@ async function execute(call: OperationCall, operation: string, p: Record<string,
     return { id: field(res.body, 'id') };
   }
   if (operation === 'publish_instagram_media') return publishInstagram(call, p);
-  throw badRequest(`Unknown operation ${operation}.`);
+  throw invalid(`Unknown operation ${operation}.`);
 }
 
 export const metaOperations: FamilyOperations = { accounts, query, execute, resume };

@@ -1,7 +1,6 @@
 // Meta's part of unified reports: canonical metrics and dimensions as Marketing API insights fields, levels
 // and breakdowns; the insights call generated from them; large slices as asynchronous insights jobs
 // (report_run_id), polled and split by date when Meta gives up on them.
-import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
 import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
@@ -15,6 +14,7 @@ import {
   ReportSlice,
   SlicePage,
 } from '../reporting/types';
+import { invalid, platformRefused } from '../../shared/errors';
 
 /** Meta's action types counted as conversions unless report.conversions names others (Fivetran's defaults). */
 export const META_DEFAULT_ACTION_TYPES = [
@@ -147,7 +147,7 @@ const asAdAccount = (id: string) => (id.startsWith('act_') ? id : `act_${id}`);
 async function account(call: OperationCall, accountId: string | undefined) {
   const id = accountId ?? call.accountId;
   if (!id || !/^(act_)?[0-9]{1,32}$/.test(id)) {
-    throw badRequest('Name an ad account: report.account_id (act_…), or select one with POST …/account.', {
+    throw invalid('Name an ad account: report.account_id (act_…), or select one with POST …/account.', {
       code: 'no_account',
     });
   }
@@ -285,9 +285,7 @@ async function startJob(
   const res = await call.api({ method: 'POST', url, form: params }, { idempotent: true, report: true });
   const runId = field(res.body, 'report_run_id');
   if (typeof runId !== 'string' || !/^[0-9]{1,32}$/.test(runId)) {
-    throw new ApiError(502, 'Meta did not start the insights job (no report_run_id).', {
-      code: 'platform_error',
-    });
+    throw platformRefused('Meta did not start the insights job (no report_run_id).');
   }
   return jobPage(call, plan, runId);
 }
@@ -315,7 +313,11 @@ async function page(
     return rowsPage(res.body, plan);
   } catch (err) {
     // Meta's "reduce the amount of data" (code 1): the same slice as a job instead.
-    if (cursor || !(err instanceof PlatformApiError) || !/reduce the amount of data/i.test(err.message))
+    if (
+      cursor ||
+      !(err instanceof PlatformApiError) ||
+      !/reduce the amount of data/i.test(err.failure.message)
+    )
       throw err;
     return startJob(call, url, plan, params);
   }

@@ -1,10 +1,10 @@
 // TikTok's operations (Login Kit v2, organic): the connected user (one token = one user), the user's videos
 // paged by TikTok's numeric cursor, and Direct Post of a video TikTok pulls from a URL, followed by its status.
-import { ApiError, badRequest } from '../../http/errors';
 import { PlatformApiError } from '../api';
 import { field } from '../../platformHttp/client';
 import { Account, CallBudget, FamilyOperations, OperationCall, QueryPage } from '../operations';
 import { flattenRow } from '../rows';
+import { conflict, DomainError, invalid, platformRefused } from '../../shared/errors';
 
 const DEFAULT_FIELDS = [
   'id',
@@ -29,7 +29,7 @@ async function accounts(call: OperationCall): Promise<Account[]> {
   });
   const openId = field(res.body, 'data', 'user', 'open_id');
   if (typeof openId !== 'string' || !openId) {
-    throw new ApiError(502, 'TikTok answered /v2/user/info/ without an open_id.', { code: 'platform_error' });
+    throw platformRefused('TikTok answered /v2/user/info/ without an open_id.');
   }
   const name = field(res.body, 'data', 'user', 'display_name');
   return [
@@ -45,7 +45,7 @@ async function accounts(call: OperationCall): Promise<Account[]> {
 
 async function videos(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
   if (cursor !== undefined && !CURSOR.test(cursor)) {
-    throw badRequest("The session's cursor is not a TikTok cursor; run the query again.");
+    throw invalid("The session's cursor is not a TikTok cursor; run the query again.");
   }
   const fields = new Set(['id', ...((q.fields as string[] | undefined) ?? DEFAULT_FIELDS)]);
   const res = await call.api(
@@ -75,7 +75,7 @@ async function videos(call: OperationCall, q: Record<string, unknown>, cursor?: 
 async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
   const resource = (q.resource as string | undefined) ?? 'videos';
   if (resource === 'videos') return videos(call, q, cursor);
-  throw badRequest(`Unknown resource ${resource}.`);
+  throw invalid(`Unknown resource ${resource}.`);
 }
 
 /** TikTok's limit on Direct Post inits (content-posting-api-reference-direct-post), kept by the service. */
@@ -93,9 +93,8 @@ const INIT_BUDGET: CallBudget = {
 const unaudited = new Map<string, number>();
 const UNAUDITED_MEMORY_MS = 60 * 60 * 1000;
 
-function unauditedError(): ApiError {
-  return new ApiError(
-    409,
+function unauditedError(): DomainError {
+  return conflict(
     'TikTok has not audited this app for Direct Post yet: until it does, the app may post only with ' +
       'privacy_level SELF_ONLY, and only for creators whose accounts are set to private (at most 5 creators in ' +
       "24 h). Post SELF_ONLY from a private account, or have the app audited (TikTok's content sharing guidelines).",
@@ -142,8 +141,7 @@ async function publishVideo(call: OperationCall, p: Record<string, unknown>): Pr
   try {
     const allowed = await creatorPrivacyLevels(call);
     if (!allowed.includes(privacy)) {
-      throw new ApiError(
-        400,
+      throw invalid(
         `TikTok does not offer privacy_level ${privacy} to this creator now; allowed: ${allowed.join(', ') || 'none'}.`,
         { code: 'privacy_level_not_allowed', details: { allowed } },
       );
@@ -159,9 +157,7 @@ async function publishVideo(call: OperationCall, p: Record<string, unknown>): Pr
     });
     const publishId = field(res.body, 'data', 'publish_id');
     if (typeof publishId !== 'string' || !publishId) {
-      throw new ApiError(502, 'TikTok answered the post init without a publish_id.', {
-        code: 'platform_error',
-      });
+      throw platformRefused('TikTok answered the post init without a publish_id.');
     }
     return {
       pending: true,
@@ -206,7 +202,7 @@ async function checkPost(call: OperationCall, publishId: string): Promise<unknow
   if (status === 'FAILED') {
     const reason = field(res.body, 'data', 'fail_reason');
     const why = typeof reason === 'string' && reason ? reason : 'unknown';
-    throw new ApiError(502, `TikTok could not publish the video (publish ${publishId}: ${why}).`, {
+    throw platformRefused(`TikTok could not publish the video (publish ${publishId}: ${why}).`, {
       code: 'platform_publish_failed',
       details: { reason: why },
     });
@@ -225,14 +221,14 @@ async function checkPost(call: OperationCall, publishId: string): Promise<unknow
 async function resume(call: OperationCall, operation: string, handle: string): Promise<unknown> {
   const publishId = field(JSON.parse(handle) as unknown, 'p');
   if (operation !== 'publish_video' || typeof publishId !== 'string') {
-    throw badRequest('Nothing of this connection can be checked for that operation.');
+    throw invalid('Nothing of this connection can be checked for that operation.');
   }
   return checkPost(call, publishId);
 }
 
 async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
   if (operation === 'publish_video') return publishVideo(call, p);
-  throw badRequest(`Unknown operation ${operation}.`);
+  throw invalid(`Unknown operation ${operation}.`);
 }
 
 export const tiktokOperations: FamilyOperations = { accounts, query, execute, resume };

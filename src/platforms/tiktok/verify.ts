@@ -1,4 +1,8 @@
-// TikTok: a client access token (grant_type=client_credentials) proves the client key and secret.
+// TikTok: the token endpoint with grant_type=client_credentials checks the client key and secret. Only Research
+// API and Commercial Content API clients are given client access tokens; any other app (Login Kit, Content
+// Posting) is refused for the grant type, which says nothing against its key and secret. So only
+// `invalid_client` (the key or secret is wrong) fails the probe: a refusal of the grant itself passes it, and
+// the key and secret then meet their full check when a user connects (the code exchange).
 import { field } from '../../platformHttp/client';
 import { AppProbe } from '../verification';
 
@@ -15,13 +19,16 @@ export const tiktokAppProbe: AppProbe = {
   verdict: (res) => {
     if (typeof field(res.body, 'access_token') === 'string') return { ok: true };
     const error = field(res.body, 'error');
-    if (typeof error === 'string') {
+    if (error === 'invalid_client') {
       const description = field(res.body, 'error_description');
       return {
         ok: false,
         reason: `TikTok rejected the client key or secret (${error}${typeof description === 'string' ? `: ${description}` : ''}).`,
       };
     }
+    // unauthorized_client, unsupported_grant_type…: client tokens are not for this kind of app; not a verdict
+    // on its credentials.
+    if (typeof error === 'string') return { ok: true };
     return undefined;
   },
 };

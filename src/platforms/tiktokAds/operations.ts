@@ -1,10 +1,10 @@
 // TikTok Ads operations: the advertisers the person authorized (oauth2/advertiser/get/, which wants the app's
 // id and secret beside the token) with their currency and time zone (advertiser/info/), and one synchronous
 // report (report/integrated/get/) paged by page number.
-import { ApiError, badRequest } from '../../http/errors';
 import { field } from '../../platformHttp/client';
 import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
 import { flattenRow } from '../rows';
+import { conflict, invalid, platformRefused } from '../../shared/errors';
 
 /** advertiser/info/ takes at most 100 advertiser ids per call. */
 const INFO_BATCH = 100;
@@ -20,7 +20,7 @@ const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 function appCredentials(call: OperationCall): { app_id: string; secret: string } {
   const { app_id: appId, secret } = call.config;
   if (!appId || !secret) {
-    throw new ApiError(409, 'The TikTok Ads app credentials (app_id and secret) are missing.', {
+    throw conflict('The TikTok Ads app credentials (app_id and secret) are missing.', {
       code: 'no_app_credentials',
     });
   }
@@ -35,9 +35,7 @@ async function advertiserIds(call: OperationCall): Promise<Array<{ id: string; n
   });
   const list = field(res.body, 'data', 'list');
   if (!Array.isArray(list)) {
-    throw new ApiError(502, 'TikTok answered oauth2/advertiser/get/ without a list.', {
-      code: 'platform_error',
-    });
+    throw platformRefused('TikTok answered oauth2/advertiser/get/ without a list.');
   }
   return list.flatMap((a) => {
     const id = field(a, 'advertiser_id');
@@ -100,18 +98,18 @@ function reportRow(item: unknown): Record<string, unknown> {
 
 async function report(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
   if (cursor !== undefined && !PAGE.test(cursor)) {
-    throw badRequest("The session's cursor is not a TikTok page number; run the query again.");
+    throw invalid("The session's cursor is not a TikTok page number; run the query again.");
   }
   const advertiser = (q.advertiser_id as string | undefined) ?? call.accountId ?? call.config.advertiser_id;
   if (!advertiser) {
-    throw badRequest(
+    throw invalid(
       'Name an advertiser: query.advertiser_id, select one with POST …/account, or set advertiser_id in the configuration.',
       { code: 'account_required' },
     );
   }
   const lifetime = q.query_lifetime === true;
   if (!lifetime && q.start_date === undefined) {
-    throw badRequest('A TikTok report needs start_date and end_date, or query_lifetime: true.');
+    throw invalid('A TikTok report needs start_date and end_date, or query_lifetime: true.');
   }
   const page = cursor === undefined ? 1 : Number(cursor);
   const res = await call.api(
@@ -143,7 +141,7 @@ async function report(call: OperationCall, q: Record<string, unknown>, cursor?: 
 }
 
 async function execute(): Promise<unknown> {
-  throw badRequest('TikTok Ads has no execute operations.');
+  throw invalid('TikTok Ads has no execute operations.');
 }
 
 export const tiktokAdsOperations: FamilyOperations = { accounts, query: report, execute };

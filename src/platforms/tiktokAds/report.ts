@@ -8,7 +8,7 @@
 //   reach could not be summed from pieces);
 // - 40067 (query too large) splits the slice by date; pages are page/page_size (at most 1,000 rows);
 // - the rate-limit codes (40100, 40016, 40133) answer 429 with Retry-After, and next_page resumes there.
-import { ApiError, badRequest } from '../../http/errors';
+import { invalid, platformRefused } from '../../shared/errors';
 import { PlatformApiError } from '../api';
 import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
@@ -150,7 +150,7 @@ function isTimeZone(zone: string | undefined): zone is string {
 async function account(call: OperationCall, accountId: string | undefined): Promise<ReportAccount> {
   const id = accountId ?? call.accountId ?? call.config.advertiser_id;
   if (!id || !/^[0-9]{1,32}$/.test(id)) {
-    throw badRequest(
+    throw invalid(
       'Name an advertiser: report.account_id (digits), select one with POST …/account, or set advertiser_id in the configuration.',
       { code: 'no_account' },
     );
@@ -168,9 +168,7 @@ async function account(call: OperationCall, accountId: string | undefined): Prom
   const currency = str(field(info, 'currency'));
   const zone = [str(field(info, 'timezone')), str(field(info, 'display_timezone'))].find(isTimeZone);
   if (!info || !currency || !zone) {
-    throw new ApiError(502, `TikTok did not give advertiser ${id}'s currency and time zone.`, {
-      code: 'platform_error',
-    });
+    throw platformRefused(`TikTok did not give advertiser ${id}'s currency and time zone.`);
   }
   return { id, currency, timeZone: zone, name: str(field(info, 'name')) };
 }
@@ -191,7 +189,7 @@ function slices(plan: ReportPlan, since: string, until: string): ReportSlice[] {
       return of(monthsOf(since, until), 'month');
     default:
       if (dayCount(since, until) > TIKTOK_MAX_SPAN_DAYS) {
-        throw badRequest(
+        throw invalid(
           `tiktok_ads gives one figure over at most ${TIKTOK_MAX_SPAN_DAYS} days; ask for time_increment month, or a shorter range.`,
           { code: 'range_too_long', details: { max_days: TIKTOK_MAX_SPAN_DAYS } },
         );

@@ -1,9 +1,9 @@
 // X's operations: the connected user (one token = one user), the user's posts with public metrics paged by
 // X's next_token, and publishing a post.
-import { ApiError, badRequest } from '../../http/errors';
 import { field } from '../../platformHttp/client';
 import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
 import { flattenRow } from '../rows';
+import { DomainError, invalid, platformRefused } from '../../shared/errors';
 
 const ALWAYS_FIELDS = ['public_metrics', 'created_at'];
 const USER_ID = /^[0-9]{1,19}$/;
@@ -18,7 +18,7 @@ async function me(call: OperationCall): Promise<Account> {
   });
   const id = field(res.body, 'data', 'id');
   if (typeof id !== 'string' || !USER_ID.test(id)) {
-    throw new ApiError(502, 'X answered /2/users/me without a user id.', { code: 'platform_error' });
+    throw platformRefused('X answered /2/users/me without a user id.');
   }
   const username = field(res.body, 'data', 'username');
   return {
@@ -39,7 +39,7 @@ async function accounts(call: OperationCall): Promise<Account[]> {
  * X reports some failures as 200 with `errors[]` (RFC 7807 problems). Beside data they are partial (shown
  * as warnings, see partialErrors); without any data they are the answer.
  */
-function failureWithoutData(body: unknown): ApiError | undefined {
+function failureWithoutData(body: unknown): DomainError | undefined {
   const errors = field(body, 'errors');
   if (field(body, 'data') !== undefined || field(body, 'meta') !== undefined) return undefined;
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
@@ -48,9 +48,9 @@ function failureWithoutData(body: unknown): ApiError | undefined {
   const message = `X: ${typeof detail === 'string' ? detail : 'the request failed'}`;
   const type = field(first, 'type');
   if (typeof type === 'string' && type.endsWith('/resource-not-found')) {
-    return new ApiError(404, message, { code: 'platform_not_found' });
+    return new DomainError('platform_not_found', message);
   }
-  return new ApiError(502, message, { code: 'platform_error' });
+  return platformRefused(message);
 }
 
 /** X's partial errors beside data, as messages a person can read. */
@@ -66,7 +66,7 @@ function partialErrors(body: unknown): string[] {
 async function tweets(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
   const userId = (q.account_id as string | undefined) ?? call.accountId ?? (await me(call)).id;
   if (!USER_ID.test(userId)) {
-    throw badRequest('The account is not an X user id; select the user from GET …/metadata.', {
+    throw invalid('The account is not an X user id; select the user from GET …/metadata.', {
       code: 'no_account',
     });
   }
@@ -95,7 +95,7 @@ async function tweets(call: OperationCall, q: Record<string, unknown>, cursor?: 
 async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
   const resource = (q.resource as string | undefined) ?? 'tweets';
   if (resource === 'tweets') return tweets(call, q, cursor);
-  throw badRequest(`Unknown resource ${resource}.`);
+  throw invalid(`Unknown resource ${resource}.`);
 }
 
 async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
@@ -104,7 +104,7 @@ async function execute(call: OperationCall, operation: string, p: Record<string,
     const res = await call.api({ method: 'POST', url: `${api(call)}/tweets`, json: { text: p.text } });
     return { id: field(res.body, 'data', 'id'), text: field(res.body, 'data', 'text') };
   }
-  throw badRequest(`Unknown operation ${operation}.`);
+  throw invalid(`Unknown operation ${operation}.`);
 }
 
 export const xOperations: FamilyOperations = { accounts, query, execute };
