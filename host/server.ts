@@ -229,7 +229,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     });
   });
   server.on('clientError', answerParserError);
-  server.keepAliveTimeout = 5000;
+  // Idle connections are kept 130 s, as the Functions host's Kestrel keeps them: far past a client's own idle
+  // timer (undici: 4 s, or this hint less a second), so a client never reuses a connection the host is just
+  // closing ("other side closed"), which the old 5 s made likely on a loaded machine. (Node checks
+  // headersTimeout only while a request is arriving, not on idle connections.)
+  server.keepAliveTimeout = 130_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);

@@ -104,3 +104,15 @@ describe('answers', () => {
     }
   });
 });
+
+describe('connections', () => {
+  it('keeps an idle connection 130 s like the Functions host (Kestrel), far past a client’s own idle timer', async () => {
+    // A client drops an idle pooled connection after its own timer (undici: 4 s, or the hint less a second).
+    // A host that closed sooner than that, or barely later, would race a client that reuses the connection just
+    // as it closes ("other side closed"), which a loaded machine makes likely at the old 5 s.
+    const res = await fetch(`${host.url}/api/health`);
+    await res.arrayBuffer();
+    expect(res.headers.get('connection')).toBe('keep-alive');
+    expect(res.headers.get('keep-alive')).toBe('timeout=130');
+  });
+});

@@ -6,13 +6,16 @@ import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { LifecycleEvent, onLifecycleEvent } from '../src/events/lifecycle';
 import { resetSettings } from '../src/settings';
+import { loadConnection } from '../src/services/connectionRecords';
 import { sweepConnections, SweepReport } from '../src/services/sweep';
+import { freshToken } from '../src/services/tokenLifecycle';
 import { ConnectionRecord, connections } from '../src/stores/connectionStore';
 import { startLocalHost, LocalHost } from '../host/server';
 import { GoogleFake, MetaFake, TikTokFake } from './fakes';
 import { Api, apiClient } from './support/api';
 import { startTestAzurite, TestAzurite } from './support/azurite';
 import { startTestIssuer, TENANT_A, TEST_AUDIENCE, TestIssuer } from './support/issuer';
+import { startHost } from './support/localHost';
 import { followAuthorization } from './support/oauthFlow';
 
 const DAY = 86_400_000;
@@ -255,5 +258,30 @@ describe('the sweep', () => {
       expect.objectContaining({ status: 'deleted', previous_status: 'expired' }),
     );
     expect(events.every((e) => !JSON.stringify(e).includes('access_token'))).toBe(true);
+  });
+});
+
+describe('a renewal on another instance while a request here holds the record', () => {
+  it('the request gets the renewed tokens, not a 409 for the version the renewal removed', async () => {
+    // Another instance of the service: its own process, on the same storage and secret store.
+    const other = await startHost({ env: { ...process.env, PORT: '0' } as Record<string, string> });
+    try {
+      const otherApi = apiClient(other.api, await issuer.token());
+      // It renews the connection: a token version this process never read, then the record names it ...
+      expect((await otherApi('POST', `/v1/connectors/oauth/${ids.youtube}/refresh`)).status).toBe(200);
+      const held = await loadConnection(TENANT_A, ids.youtube);
+      // ... and renews it again, writing a newer version and pruning that one.
+      expect((await otherApi('POST', `/v1/connectors/oauth/${ids.youtube}/refresh`)).status).toBe(200);
+      const current = await loadConnection(TENANT_A, ids.youtube);
+      expect(current.value.secretVersion).not.toBe(held.value.secretVersion);
+      // A request here read the record between the two: the version it names is gone.
+      const fresh = await freshToken(TENANT_A, ids.youtube, { current: held });
+      expect(fresh.record.secretVersion).toBe(current.value.secretVersion);
+      expect(fresh.tokens.access_token).toEqual(expect.any(String));
+      const tested = await api('POST', `/v1/connectors/oauth/${ids.youtube}/test`);
+      expect(tested.status).toBe(200);
+    } finally {
+      await other.stop();
+    }
   });
 });

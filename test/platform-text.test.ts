@@ -5,6 +5,7 @@ import { ConnectorDefinition } from '../src/catalog/types';
 import { exchangeCode } from '../src/oauth/engine';
 import { callApi, PlatformApiError } from '../src/platforms/api';
 import { metaApi } from '../src/platforms/meta/api';
+import { knownError } from '../src/http/errors';
 import { FakeServer, startFakeServer } from './fakes/http';
 
 const TOKEN = 'EAAGm0PX4ZCpsBAKZCZB7Xa9u0IvAQWx2ZB1x4yZCz0h8Q3l';
@@ -48,4 +49,35 @@ it('a token endpoint error that echoes a token is masked too', async () => {
   ).catch((e: unknown) => e);
   expect((err as Error).message).toMatch(/token endpoint/);
   expect((err as Error).message).not.toContain(TOKEN);
+});
+
+describe('an answer nested past what the service reads', () => {
+  let deep: FakeServer;
+  const nested = (n: number) => `{"data":${'['.repeat(n)}${']'.repeat(n)}}`;
+
+  beforeAll(async () => {
+    deep = await startFakeServer((req) => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: nested(req.path === '/shallow' ? 60 : 5000),
+    }));
+  });
+  afterAll(() => deep.close());
+
+  it('is a platform error (502 platform_error), never a 500 or a stack overflow', async () => {
+    const err = await callApi(metaApi, { definition: meta(), config: {} }, 'x', {
+      method: 'GET',
+      url: `${deep.url}/me`,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformApiError);
+    expect((err as PlatformApiError).failure.kind).toBe('platform');
+    // As the API answers it.
+    expect(knownError(err)).toEqual(expect.objectContaining({ status: 502, code: 'platform_error' }));
+    // Nesting a real platform uses is read as before.
+    const shallow = await callApi(metaApi, { definition: meta(), config: {} }, 'x', {
+      method: 'GET',
+      url: `${deep.url}/shallow`,
+    });
+    expect(shallow.body).toEqual(JSON.parse(nested(60)));
+  });
 });

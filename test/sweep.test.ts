@@ -7,7 +7,7 @@
 import { InvocationContext } from '@azure/functions';
 import { startLocalHost } from '../host/server';
 import { GoogleFake, TikTokFake } from './fakes';
-import { Api, apiClient } from './support/api';
+import { Api, apiClient, ApiResponse } from './support/api';
 import { FaultProxy, startFaultProxy } from './support/faultProxy';
 import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
 import { RunningHost, startHost } from './support/localHost';
@@ -28,8 +28,13 @@ let proxy: FaultProxy;
 let host: RunningHost;
 let api: Api;
 let tiktokId: string;
+let lapsedId: string;
 let youtubeId: string;
 let googleRefreshesAtStart: number;
+/** Started in beforeAll, so the state's and the session's lives run out while the first tests wait. */
+let purgesFrom: number;
+let abandoned: ApiResponse;
+let opened: ApiResponse;
 
 interface SweepLine {
   event: 'sweep';
@@ -101,7 +106,13 @@ beforeAll(async () => {
   });
   api = apiClient(host.api, await issuer.token());
   tiktokId = await connect('tiktok');
+  // A second TikTok connection, left alone: its token lapses while the first test waits for the first one's.
+  lapsedId = await connect('tiktok');
   youtubeId = await connect('youtube');
+  // An authorization never completed and an operations session left idle, for the purge test.
+  purgesFrom = sweeps().length;
+  abandoned = await api('POST', '/v1/connectors/oauth', { body: { connector_type: 'youtube' } });
+  opened = await api('GET', `/v1/connectors/operations/${youtubeId}/state`);
   googleRefreshesAtStart = google.stats.refreshes;
 }, 30000);
 
@@ -153,33 +164,31 @@ describe('the background sweep', () => {
     await waitUntil(
       'the TikTok token to lapse',
       async () => {
-        const c = await connection(tiktokId);
+        const c = await connection(lapsedId);
         return Date.now() > Date.parse(c.expires_at);
       },
       20000,
     );
     proxy.failNext({ method: 'POST', path: /\/oauth\/token\/?$/, status: 503 });
-    const failed = await api('POST', `/v1/connectors/oauth/${tiktokId}/test`);
+    const failed = await api('POST', `/v1/connectors/oauth/${lapsedId}/test`);
     expect(failed.status).toBe(502);
     expect(proxy.failed.length).toBe(failedBefore + 1);
-    const after = await connection(tiktokId);
+    const after = await connection(lapsedId);
     expect(after.status).toBe('active');
     expect(after.last_error).toBeNull();
-    const tested = await api('POST', `/v1/connectors/oauth/${tiktokId}/test`);
+    const tested = await api('POST', `/v1/connectors/oauth/${lapsedId}/test`);
     expect(tested.status).toBe(200);
     expect(tested.body.data.ok).toBe(true);
   }, 30000);
 
   it('removes authorizations never completed (state and verifier) and idle sessions', async () => {
-    const abandoned = await api('POST', '/v1/connectors/oauth', { body: { connector_type: 'youtube' } });
     expect(abandoned.status).toBe(201);
-    const opened = await api('GET', `/v1/connectors/operations/${youtubeId}/state`);
+    expect(opened.status).toBe(200);
     const session = opened.body.metadata.session_id;
-    const before = sweeps().length;
     await waitUntil(
       'a sweep purging a state and a session',
       () => {
-        const later = sweeps().slice(before);
+        const later = sweeps().slice(purgesFrom);
         return later.some((s) => s.purged.states >= 1) && later.some((s) => s.purged.sessions >= 1);
       },
       30000,

@@ -2,6 +2,7 @@
 // answer for every platform. Platform-specific meaning is read by the family modules.
 import type { Dispatcher } from 'undici';
 import { DomainError } from '../shared/errors';
+import { nestingDepth } from '../shared/jsonDepth';
 import { outgoingTraceparent } from '../shared/trace';
 
 export interface PlatformRequest {
@@ -20,10 +21,15 @@ export interface PlatformRequest {
 export interface PlatformResponse {
   status: number;
   headers: Record<string, string>;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
+  /** The body parsed as JSON, or undefined when it is not JSON or nests deeper than MAX_ANSWER_DEPTH. */
   body: unknown;
   text: string;
+  /** JSON nested deeper than MAX_ANSWER_DEPTH: not parsed (walking it would overflow the stack). */
+  tooDeep?: boolean;
 }
+
+/** Far deeper than any platform's answers nest (about ten levels), far shallower than a stack overflow. */
+export const MAX_ANSWER_DEPTH = 64;
 
 /** The platform could not be reached or did not answer in time (no HTTP status to read). */
 export class PlatformUnreachableError extends DomainError {
@@ -101,15 +107,16 @@ export async function platformRequest(req: PlatformRequest): Promise<PlatformRes
     });
     const text = await res.body.text();
     let parsed: unknown;
+    const tooDeep = nestingDepth(text, MAX_ANSWER_DEPTH) > MAX_ANSWER_DEPTH;
     try {
-      parsed = text ? JSON.parse(text) : undefined;
+      parsed = text && !tooDeep ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
     }
     const flat: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers))
       if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-    return { status: res.statusCode, headers: flat, body: parsed, text };
+    return { status: res.statusCode, headers: flat, body: parsed, text, ...(tooDeep ? { tooDeep } : {}) };
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     const timedOut = /TIMEOUT/i.test(code) || (err instanceof Error && err.name === 'TimeoutError');

@@ -3,7 +3,7 @@
 import { ConnectorDefinition } from '../catalog/types';
 import { DomainError, DomainErrorOptions, ErrorKind } from '../shared/errors';
 import { redact } from '../shared/redact';
-import { PlatformRequest, PlatformResponse, platformRequest } from '../platformHttp/client';
+import { MAX_ANSWER_DEPTH, PlatformRequest, PlatformResponse, platformRequest } from '../platformHttp/client';
 
 export type FailureKind =
   | 'token_invalid'
@@ -103,6 +103,16 @@ export async function callApi(
   const failure = dialect.classify(res);
   // Platform text goes on to responses, last_error and logs: mask anything in it that looks like a credential.
   if (failure) throw new PlatformApiError({ ...failure, message: redact(failure.message) }, res.status);
+  // A success whose body could not be read is no success: the platform answered something unusable.
+  if (res.tooDeep) {
+    throw new PlatformApiError(
+      {
+        kind: 'platform',
+        message: `${new URL(req.url).host} answered JSON nested deeper than ${MAX_ANSWER_DEPTH} levels; it was not read.`,
+      },
+      res.status,
+    );
+  }
   return res;
 }
 

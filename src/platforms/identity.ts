@@ -1,6 +1,6 @@
 // The account a token belongs to: the definition's IdentityCall where it has one, else the family's code.
 import { ApiContext, callApi, Identity } from './api';
-import { PlatformFamilyModule } from './family';
+import { PlatformFamilyModule } from './module/family';
 import { field } from '../platformHttp/client';
 
 export async function identityOf(

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { validateExecute, validateQuery } from '../platforms/registry/validation';
 import { AccountInput, ExecuteInput, MESSAGE_TYPES, MessageInput, QueryInput } from '../openapi/operations';
-import { familyOperations } from '../platforms/registry/operations';
+import { families } from '../platforms/registry/families';
 import {
   Account,
   AccountLimit,
@@ -15,6 +15,7 @@ import {
 } from '../platforms/operations';
 import { settings } from '../settings';
 import { SessionRecord } from '../stores/sessionStore';
+import { ConnectorDefinition } from '../catalog/types';
 import { definitionOf } from './records';
 import { loadConnection } from './connectionRecords';
 import { operationCall } from './operationCall';
@@ -31,7 +32,13 @@ export interface OperationScope {
 /** The connection (404 / 409 unless active) and its session (404 for an unknown one; new when none named). */
 export type Begun = Awaited<ReturnType<typeof begin>>;
 
-export async function begin(scope: OperationScope) {
+/**
+ * What a request must pass before a new session is written for it: the connector type's definition and the
+ * named session (undefined when none is named, i.e. a new, empty one), so a refused body leaves no session.
+ */
+export type RequestCheck = (definition: ConnectorDefinition, session: SessionRecord | undefined) => void;
+
+export async function begin(scope: OperationScope, check?: RequestCheck) {
   // A named session is read alongside the connection (one round trip less); the connection's answer
   // (404, 409) still comes first.
   const [connectionRead, sessionRead] = await Promise.allSettled([
@@ -52,14 +59,15 @@ export async function begin(scope: OperationScope) {
     );
   }
   if (sessionRead.status === 'rejected') throw sessionRead.reason;
-  const storedSession = sessionRead.value ?? (await openSession(scope.tenantId, connection.id, undefined));
   const definition = definitionOf(connection.connectorType);
+  check?.(definition, sessionRead.value?.value);
+  const storedSession = sessionRead.value ?? (await openSession(scope.tenantId, connection.id, undefined));
   return {
     stored,
     storedSession,
     session: storedSession.value,
     definition,
-    family: familyOperations[definition.family],
+    family: families[definition.family].operations,
   };
 }
 
@@ -176,33 +184,37 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /** A native query or a report: the contract lets exactly one of them through. */
 export async function query(scope: OperationScope, body: QueryInput) {
-  const begun = await begin(scope);
-  const { session, definition } = begun;
-  if (body.report !== undefined)
-    return runReport(begun, checkReport(definition.type, body.report), undefined);
-  // Session defaults (set_defaults) fill what the query leaves out.
-  const merged = { ...session.defaults, ...body.query };
-  const result = validateQuery(definition.type, merged);
-  if (!result.valid) throw invalidInput('query', result.errors);
-  return runQuery(begun, merged, undefined);
+  let report: ReportRequest | undefined;
+  let merged: Record<string, unknown> = {};
+  const begun = await begin(scope, (definition, session) => {
+    if (body.report !== undefined) {
+      report = checkReport(definition.type, body.report);
+      return;
+    }
+    // Session defaults (set_defaults) fill what the query leaves out; a new session has none.
+    merged = { ...session?.defaults, ...body.query };
+    const result = validateQuery(definition.type, merged);
+    if (!result.valid) throw invalidInput('query', result.errors);
+  });
+  return report ? runReport(begun, report, undefined) : runQuery(begun, merged, undefined);
 }
 
 export async function execute(scope: OperationScope, body: ExecuteInput) {
-  const { stored, storedSession, session, definition, family } = await begin(scope);
   const operation = body.operation;
-  const params = body.params ?? {};
-  const result = validateExecute(definition.type, operation, params);
-  if (!result) {
-    const available = Object.keys(definition.operations.execute);
-    throw invalid(
-      available.length
-        ? `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${available.join(', ')}.`
-        : `${definition.type} has no execute operations: it only reads (POST …/query with a query or a report).`,
-      { code: 'unknown_operation' },
-    );
-  }
-  if (!result.valid) throw invalidInput(`params of ${operation}`, result.errors);
-  const p = params;
+  const p = body.params ?? {};
+  const { stored, storedSession, session, family } = await begin(scope, (definition) => {
+    const result = validateExecute(definition.type, operation, p);
+    if (!result) {
+      const available = Object.keys(definition.operations.execute);
+      throw invalid(
+        available.length
+          ? `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${available.join(', ')}.`
+          : `${definition.type} has no execute operations: it only reads (POST …/query with a query or a report).`,
+        { code: 'unknown_operation' },
+      );
+    }
+    if (!result.valid) throw invalidInput(`params of ${operation}`, result.errors);
+  });
   const key = requestKey(operation, p, body.idempotency_key);
   const accountId = (typeof p.account_id === 'string' && p.account_id) || session.accountId;
   const call = await operationCall(scope.tenantId, stored, accountId);
@@ -264,19 +276,47 @@ async function checkPending(scope: OperationScope, begun: Begun) {
   const { stored, storedSession, session, family } = begun;
   const pending = session.pendingExecute;
   if (!pending || !family.resume) {
-    throw conflict('This session has no execute in progress.', { code: 'nothing_pending' });
+    throw nothingPending();
   }
   const call = await operationCall(scope.tenantId, stored, session.accountId);
   const outcome = await family.resume(call, pending.operation, pending.resume);
   return settleExecute(scope.tenantId, storedSession, pending.operation, pending.key, outcome);
 }
 
+const noQuery = () => conflict('This session has no query to continue; POST …/query first.');
+const nothingPending = () =>
+  conflict('This session has no execute in progress.', { code: 'nothing_pending' });
+const MAX_DEFAULTS_LENGTH = 8192;
+const tooLargeDefaults = () => invalid('The defaults are too large (8 KiB at most).');
+
+/** The defaults after set_defaults: null removes one. */
+function mergedDefaults(current: Record<string, unknown> | undefined, change: Record<string, unknown>) {
+  const next = { ...current };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === null) delete next[k];
+    else next[k] = v;
+  }
+  return next;
+}
+
+/** What a message must pass before a new session is written for it (a new session has nothing to continue). */
+function checkMessage(body: MessageInput, session: SessionRecord | undefined): void {
+  if (
+    body.type === 'set_defaults' &&
+    JSON.stringify(mergedDefaults(session?.defaults, body.defaults ?? {})).length > MAX_DEFAULTS_LENGTH
+  )
+    throw tooLargeDefaults();
+  if (session) return;
+  if (body.type === 'next_page') throw noQuery();
+  if (body.type === 'publish_status') throw nothingPending();
+}
+
 export async function message(scope: OperationScope, body: MessageInput) {
-  const begun = await begin(scope);
+  const begun = await begin(scope, (_definition, session) => checkMessage(body, session));
   const { session, storedSession } = begun;
   switch (body.type) {
     case 'next_page': {
-      if (!session.lastQuery) throw conflict('This session has no query to continue; POST …/query first.');
+      if (!session.lastQuery) throw noQuery();
       if (!session.platformCursor || !session.nextCursor)
         throw conflict('The last query has no next page.', { code: 'no_next_page' });
       if (body.cursor !== undefined && body.cursor !== session.nextCursor) {
@@ -294,12 +334,9 @@ export async function message(scope: OperationScope, body: MessageInput) {
       // The contract requires defaults (an object) with set_defaults.
       const defaults = body.defaults ?? {};
       const updated = await updateSession(scope.tenantId, session.id, (s) => {
-        const next = { ...s.defaults };
-        for (const [k, v] of Object.entries(defaults)) {
-          if (v === null) delete next[k];
-          else next[k] = v;
-        }
-        if (JSON.stringify(next).length > 8192) throw invalid('The defaults are too large (8 KiB at most).');
+        // Checked again on the session as it is now: another request may have added defaults meanwhile.
+        const next = mergedDefaults(s.defaults, defaults);
+        if (JSON.stringify(next).length > MAX_DEFAULTS_LENGTH) throw tooLargeDefaults();
         return { ...s, defaults: next };
       });
       return { session: updated, data: sessionState(updated) };

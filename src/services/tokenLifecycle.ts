@@ -75,15 +75,25 @@ export function needsRenewal(
   );
 }
 
-async function readTokens(record: ConnectionRecord): Promise<TokenSet> {
+const noTokens = () =>
+  conflict('The connection has no tokens; complete or reconnect its authorization.', { code: 'no_tokens' });
+
+/**
+ * The tokens of the version the record names. A renewal elsewhere may have pruned that version since the record
+ * was read: then the record as it is now comes back (`moved`), to be decided on again. Only a version that the
+ * current record still names and that is missing means there are no tokens.
+ */
+async function readTokens(
+  record: ConnectionRecord,
+): Promise<{ tokens: TokenSet } | { moved: Stored<ConnectionRecord> }> {
   const bundle = record.secretVersion
     ? await secretStore().get(tokenRef(record.tenantId, record.id), record.secretVersion)
     : undefined;
-  if (!bundle)
-    throw conflict('The connection has no tokens; complete or reconnect its authorization.', {
-      code: 'no_tokens',
-    });
-  return fromBundle(bundle);
+  if (bundle) return { tokens: fromBundle(bundle) };
+  if (!record.secretVersion) throw noTokens();
+  const now = await loadConnection(record.tenantId, record.id);
+  if (now.value.secretVersion === record.secretVersion) throw noTokens();
+  return { moved: now };
 }
 
 async function contextOf(record: ConnectionRecord) {
@@ -109,7 +119,12 @@ export async function freshToken(
     if (!options.anyStatus && record.status !== 'active') {
       throw conflict(`The connection is ${record.status}, not active.`, { code: 'connection_not_active' });
     }
-    const tokens = await readTokens(record);
+    const read = await readTokens(record);
+    if ('moved' in read) {
+      known = read.moved;
+      continue;
+    }
+    const { tokens } = read;
     const { definition, context } = await contextOf(record);
     const renewedSinceAsked = (ms(record.lastRefreshedAt) ?? 0) >= started;
     const wanted = options.replacing

@@ -1,10 +1,17 @@
 import { callApi } from '../api';
 import { field } from '../../platformHttp/client';
-import { PlatformFamilyModule } from '../family';
+import { PlatformFamilyModule } from '../module/family';
 import { googleApi } from './api';
 import { googleAppProbe } from './verify';
+import { googleDefinitions } from './definition';
+import { googleOperations } from './operations';
+import { googleAdsReporter } from './report';
 
 export const googleFamily: PlatformFamilyModule = {
+  family: 'google',
+  definitions: googleDefinitions,
+  operations: googleOperations,
+  reporters: { google_ads: googleAdsReporter },
   appProbe: googleAppProbe,
   api: googleApi,
   // Google Ads has no "me": the first accessible customer stands for the account.

@@ -1,22 +1,12 @@
 // Every connector type, with endpoint and API version overrides from the settings applied once per process.
-import { googleDefinitions } from '../google/definition';
-import { linkedinDefinitions } from '../linkedin/definition';
-import { metaDefinitions } from '../meta/definition';
-import { tiktokDefinitions } from '../tiktok/definition';
-import { tiktokAdsDefinitions } from '../tiktokAds/definition';
-import { xDefinitions } from '../x/definition';
 import { settings } from '../../settings';
+import { families } from './families';
 import { resolveApiVersions } from '../../catalog/apiVersions';
 import { ConnectorDefinition, ConnectorType, CONNECTOR_TYPES, Endpoints } from '../../catalog/types';
 
-const DEFINITIONS: readonly ConnectorDefinition[] = [
-  ...metaDefinitions,
-  ...googleDefinitions,
-  ...xDefinitions,
-  ...linkedinDefinitions,
-  ...tiktokDefinitions,
-  ...tiktokAdsDefinitions,
-].sort((a, b) => CONNECTOR_TYPES.indexOf(a.type) - CONNECTOR_TYPES.indexOf(b.type));
+const DEFINITIONS: readonly ConnectorDefinition[] = Object.values(families)
+  .flatMap((f) => f.definitions)
+  .sort((a, b) => CONNECTOR_TYPES.indexOf(a.type) - CONNECTOR_TYPES.indexOf(b.type));
 
 /** The setting that overrides an endpoint: CONNECTOR_GOOGLE_ADS_API_URL, CONNECTOR_TWITTER_APP_TOKEN_URL… */
 export function endpointSetting(type: ConnectorType, endpoint: string): string {

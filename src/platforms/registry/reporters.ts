@@ -1,17 +1,12 @@
-// The types that answer `report` queries, and each one's reporter. Adding one is its family's report.ts and
-// a line here; the catalog lists the `report` capability for exactly these.
+// The types that answer `report` queries, and each one's reporter, as their families declare them; the
+// catalog lists the `report` capability for exactly these.
 import { ConnectorType } from '../../catalog/types';
-import { googleAdsReporter } from '../google/report';
-import { linkedinReporter } from '../linkedin/report';
-import { metaReporter } from '../meta/report';
 import { FamilyReporter } from '../reporting/types';
-import { tiktokAdsReporter } from '../tiktokAds/report';
+import { families } from './families';
 
-export const reporters: Partial<Record<ConnectorType, FamilyReporter>> = {
-  meta: metaReporter,
-  google_ads: googleAdsReporter,
-  linkedin: linkedinReporter,
-  tiktok_ads: tiktokAdsReporter,
-};
+export const reporters: Partial<Record<ConnectorType, FamilyReporter>> = Object.assign(
+  {},
+  ...Object.values(families).map((f) => f.reporters ?? {}),
+);
 
 export const reporterOf = (type: ConnectorType): FamilyReporter | undefined => reporters[type];

@@ -19,7 +19,7 @@ export const tiktokAdsDefinitions: ConnectorDefinition[] = [
       'TikTok API for Business (Marketing API): the advertisers a person authorized, their currency and ' +
       'time zone, and reports on campaigns, ad groups and ads.',
     authType: 'oauth2',
-    // `report`: its reporter is src/platforms/tiktokAds/report.ts (registered in platforms/registry/reporters.ts).
+    // `report`: its reporter is src/platforms/tiktokAds/report.ts, declared in this family's index.ts.
     capabilities: ['oauth', 'verify', 'metadata', 'query', 'message', 'report'],
     endpoints: {
       authorize: `${ORIGIN}/portal/auth`,
