@@ -10,7 +10,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AllFakes, startAllFakes, TikTokAdsFake, XFake } from '../test/fakes';
+import { AllFakes, startAllFakes, TikTokAdsFake, TikTokFake, XFake } from '../test/fakes';
 import { FakeConnectorType, PlatformFake } from '../test/fakes/types';
 import { executeLine, SANDBOX_GUIDE } from './sandboxGuide';
 
@@ -134,6 +134,8 @@ function registerApps(all: AllFakes): void {
     if (fake instanceof XFake && app.config.api_key && app.config.api_secret) {
       fake.addConsumerKey(app.config.api_key, app.config.api_secret); // verify of a configuration
     }
+    // TikTok pulls videos only from URL prefixes verified for the app: the guide's video is under this one.
+    if (fake instanceof TikTokFake) fake.verifyUrlPrefix(app.clientId, 'https://cdn.example.com/');
   }
 }
 

@@ -47,6 +47,7 @@ describe('TikTokFake', () => {
     now = Date.UTC(2026, 2, 1, 12, 0, 0);
     fake = await TikTokFake.start({ clock: () => now });
     fake.addApp(APP);
+    fake.verifyUrlPrefix(APP.clientId, 'https://cdn.example/');
   });
 
   afterEach(async () => {

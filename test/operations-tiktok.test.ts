@@ -24,6 +24,7 @@ beforeAll(async () => {
   issuer = await startTestIssuer();
   tiktok = await TikTokFake.start();
   tiktok.addApp({ clientId: APP.client_key, clientSecret: APP.client_secret });
+  tiktok.verifyUrlPrefix(APP.client_key, 'https://cdn.example.com/clips/');
   openId = tiktok.user.open_id;
   host = await startHost({
     env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...tiktok.env() },

@@ -32,6 +32,7 @@ beforeAll(async () => {
   azurite = await startTestAzurite();
   tiktok = await TikTokFake.start({ clock: () => Date.now() + offset, publishSeconds: 30 });
   tiktok.addApp({ clientId: APP.client_key, clientSecret: APP.client_secret });
+  tiktok.verifyUrlPrefix(APP.client_key, 'https://cdn.example.com/clips/');
   const env = {
     AUTH_AUTHORITY: issuer.url,
     AUTH_AUDIENCE: TEST_AUDIENCE,
@@ -191,4 +192,13 @@ it('a creator at TikTok’s daily post cap is told so before any init', async ()
   } finally {
     tiktok.capCreatorPosts(false);
   }
+});
+
+it("a video URL outside the app's verified URL prefixes is 400 saying what to verify", async () => {
+  const tt = client(await connectThroughFlow(api, 'tiktok', APP));
+  const res = await tt.publish({ ...VIDEO, video_url: 'https://elsewhere.example.net/launch.mp4' });
+  expect(res.status).toBe(400);
+  expect(res.body.details).toEqual({ reason: 'url_ownership_unverified' });
+  expect(res.body.error).toMatch(/verified for the app/);
+  expect(tiktok.publishes.filter((p) => p.video_url.includes('elsewhere'))).toHaveLength(0);
 });

@@ -1,9 +1,9 @@
 // Timeouts by kind of call: reporting calls get a longer budget (REPORT_TIMEOUT_SECONDS, 60 s) than token,
 // identity and account calls (PLATFORM_TIMEOUT_SECONDS, 15 s), and a reporting call that timed out is not asked
 // again. The fakes hold requests unanswered (a platform too slow for the budget) instead of sleeping, and each
-// host gets small budgets, so nothing here waits more than about a second per case.
-//  - host "short": account calls have 1 s, reports 30 s;
-//  - host "reports": reports have 0.8 s, everything else the default 15 s. A reporting call left unmarked would
+// host gets small budgets, so no case waits more than about two seconds.
+//  - host "short": token, identity and account calls have 2 s, reports 30 s;
+//  - host "reports": reports have 1.5 s, everything else the default 15 s. A reporting call left unmarked would
 //    wait 15 s three times and fail the test on its deadline.
 import { GoogleFake } from './fakes/google';
 import { addDays, isoDay } from './fakes/http';
@@ -71,8 +71,8 @@ beforeAll(async () => {
     ...tiktokAds.env(),
   };
   hosts = await Promise.all([
-    startHost({ env: { ...env, PLATFORM_TIMEOUT_SECONDS: '1', REPORT_TIMEOUT_SECONDS: '30' } }),
-    startHost({ env: { ...env, REPORT_TIMEOUT_SECONDS: '0.8' } }),
+    startHost({ env: { ...env, PLATFORM_TIMEOUT_SECONDS: '2', REPORT_TIMEOUT_SECONDS: '30' } }),
+    startHost({ env: { ...env, REPORT_TIMEOUT_SECONDS: '1.5' } }),
   ]);
   const token = await issuer.token();
   short = apiClient(hosts[0].api, token);
@@ -267,5 +267,5 @@ describe('reporting calls: the report budget, never repeated after a timeout', (
     for (const seen of outcomes.flat()) {
       expect(seen).toEqual({ name: seen.name, status: 504, code: 'platform_unreachable', asked: 1 });
     }
-  }, 20_000);
+  }, 30_000); // an unmarked call would wait 15 s three times: past this deadline
 });

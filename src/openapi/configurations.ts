@@ -9,6 +9,7 @@ import {
   NAME,
   NULLABLE_TIMESTAMP,
   PAGE_PARAMETERS,
+  PLATFORM_ERRORS,
   TIMESTAMP,
   UNREADABLE_NOTE,
 } from './shared';
@@ -164,6 +165,6 @@ export const configurationContracts = {
         headers: ETAG,
       },
     },
-    errors: [409, 429, 502],
+    errors: PLATFORM_ERRORS,
   },
 } satisfies Record<string, RouteContract>;

@@ -10,6 +10,7 @@ import {
   NAME,
   NULLABLE_TIMESTAMP,
   PAGE_PARAMETERS,
+  PLATFORM_ERRORS,
   TIMESTAMP,
   UNREADABLE_NOTE,
 } from './shared';
@@ -127,6 +128,8 @@ export const connectionContracts = {
         headers: { Location: 'The URL of the new connection' },
       },
     },
+    // config_id naming no configuration of the tenant (404), or one that cannot be used (409).
+    errors: [404, 409],
   },
   list: {
     summary: "List the tenant's OAuth connections",
@@ -177,7 +180,7 @@ export const connectionContracts = {
       'Renew the tokens now (Meta: long-lived token exchange); 409 refresh_not_supported for a type whose tokens cannot be renewed (tiktok_ads)',
     tag: 'oauth',
     responses: { 200: { description: 'The connection with its new expiry', data: connectionRecord } },
-    errors: [409, 429, 502],
+    errors: PLATFORM_ERRORS,
   },
   test: {
     summary: 'Make the cheapest identity call; sets last_tested_at and the status',
@@ -197,7 +200,7 @@ export const connectionContracts = {
         },
       },
     },
-    errors: [409, 429, 502],
+    errors: PLATFORM_ERRORS,
   },
   reconnect: {
     summary: 'A fresh authorization URL for the same connection (same id and settings)',
@@ -209,6 +212,7 @@ export const connectionContracts = {
     responses: {
       200: { description: 'The connection and where to send the user', data: authorizationStart },
     },
+    errors: [409],
   },
   callback: {
     summary: 'The platform redirects the browser here (anonymous)',

@@ -32,6 +32,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: 'Platform rate limit; see Retry-After',
   502: 'Platform failure',
   503: 'A dependency (storage, the secret store) is unavailable',
+  504: 'The platform did not answer within the call’s time budget',
 };
 
 const TAGS: Record<string, string> = {

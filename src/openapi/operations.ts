@@ -3,7 +3,7 @@ import { CONNECTOR_TYPES, JsonSchema } from '../catalog/types';
 import { ParameterContract, RouteContract } from './contract';
 import { INPUT_LIMITS } from './limits';
 import { reportInfo, reportRequest, reportRow } from './reports';
-import { NULLABLE_TIMESTAMP, TIMESTAMP } from './shared';
+import { NULLABLE_TIMESTAMP, PLATFORM_ERRORS, TIMESTAMP } from './shared';
 
 /** The messages a session takes (POST …/message, type), and what each does: the service answers these. */
 export const MESSAGE_TYPES = {
@@ -128,9 +128,6 @@ const executeResult: JsonSchema = {
 
 const sessionHint =
   'Name the session with the X-Session-Id header (or session_id); without one a new session starts.';
-
-/** The errors of every operation: the connection not active (409) and the platform's answers. */
-const PLATFORM_ERRORS = [409, 429, 502];
 
 function operation(contract: Omit<RouteContract, 'tag' | 'headers' | 'errors'>): RouteContract {
   return {

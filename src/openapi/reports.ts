@@ -2,6 +2,7 @@
 // schema the service validates each type's reports with.
 import { JsonSchema } from '../catalog/types';
 import { RouteContract } from './contract';
+import { PLATFORM_ERRORS } from './shared';
 import { BASE_METRICS, DERIVED_METRICS, DIMENSIONS } from '../platforms/reporting/canonical';
 import { reportSchema } from '../platforms/reporting/schema';
 
@@ -71,6 +72,17 @@ export const reportInfo: JsonSchema = {
 
 const named = (items: JsonSchema): JsonSchema => ({ type: 'array', items });
 
+const CONNECTION_ID: JsonSchema = { type: 'string', minLength: 1, maxLength: 64 };
+
+/** The body of POST /v1/connectors/reports, as its schema below states it: a first page, or the next one. */
+export type ReportsInput =
+  | {
+      connections: Array<string | { id: string; account_id?: string }>;
+      report: Record<string, unknown>;
+      cursor?: never;
+    }
+  | { cursor: string; connections?: never; report?: never };
+
 export const reportContracts = {
   across: {
     summary:
@@ -93,14 +105,14 @@ export const reportContracts = {
                 items: {
                   oneOf: [
                     {
-                      type: 'string',
+                      ...CONNECTION_ID,
                       description: 'A connection id (the report’s account_id, or the platform’s)',
                     },
                     {
                       type: 'object',
                       required: ['id'],
                       additionalProperties: false,
-                      properties: { id: { type: 'string' }, account_id: { type: 'string' } },
+                      properties: { id: CONNECTION_ID, account_id: CONNECTION_ID },
                       description: 'A connection and the account the report runs on there',
                     },
                   ],
@@ -118,7 +130,7 @@ export const reportContracts = {
         ],
       },
     },
-    errors: [404, 409, 429, 502],
+    errors: PLATFORM_ERRORS,
     responses: {
       200: {
         description: 'One table over the connections, each one’s report, and which failed',

@@ -75,8 +75,14 @@ export const serviceContracts = {
         description: 'The OpenAPI 3.1 document of every route',
         data: {
           type: 'object',
-          required: ['openapi', 'paths'],
-          properties: { openapi: { const: '3.1.0' }, paths: { type: 'object' } },
+          required: ['openapi', 'info', 'servers', 'paths', 'components'],
+          properties: {
+            openapi: { const: '3.1.0' },
+            info: { type: 'object' },
+            servers: { type: 'array', items: { type: 'object' } },
+            paths: { type: 'object' },
+            components: { type: 'object' },
+          },
         },
       },
     },

@@ -53,6 +53,13 @@ export const PAGE_PARAMETERS: Record<string, ParameterContract> = {
   },
 };
 
+/**
+ * What a route that calls a platform may answer besides its own errors: the platform's refusal of the request
+ * (400), of an object (404), of the grant or its quota (409), its rate limit (429), its failure (502) and its
+ * silence past the call's budget (504).
+ */
+export const PLATFORM_ERRORS = [400, 404, 409, 429, 502, 504];
+
 /** What a DELETE answers. */
 export const DELETED: JsonSchema = {
   type: 'object',

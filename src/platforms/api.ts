@@ -59,7 +59,7 @@ function asDomain(failure: ApiFailure): [ErrorKind, string, DomainErrorOptions] 
       return [
         'platform_rejected_request',
         failure.message,
-        failure.queryTooLarge ? { code: 'platform_query_too_large' } : {},
+        { ...reason, ...(failure.queryTooLarge ? { code: 'platform_query_too_large' } : {}) },
       ];
     case 'not_found':
       return ['platform_not_found', failure.message, {}];

@@ -1,8 +1,10 @@
 // What a platform family does for the operations API. The services give it an OperationCall: the
 // connection's definition and configuration, the account in effect, and a way to call the platform with
 // the connection's token (renewal, retries and error mapping are handled there, not here).
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { ConnectorDefinition } from '../catalog/types';
 import { PlatformRequest, PlatformResponse } from '../platformHttp/client';
+import { invalid } from '../shared/errors';
 
 export interface Account {
   id: string;
@@ -95,4 +97,58 @@ export interface FamilyOperations {
   execute(call: OperationCall, operation: string, params: Record<string, unknown>): Promise<unknown>;
   /** Checks a pending execute once (never starts it again): its result, or still pending. */
   resume?(call: OperationCall, operation: string, resume: string): Promise<unknown>;
+}
+
+/** A family's operation schemas, declared `as const` so that what they accept has a type. */
+export interface OperationSchemas {
+  query: JSONSchema;
+  execute: Record<string, { description: string; params: JSONSchema }>;
+}
+
+/** A query as the family's schema (of any of its types) describes it. */
+export type QueryOf<S extends OperationSchemas> = S extends OperationSchemas ? FromSchema<S['query']> : never;
+
+type ExecuteSchemasOf<S extends OperationSchemas> = UnionToIntersection<S['execute']>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
+  ? I
+  : never;
+
+/** One function per execute, keyed by the same names as the schemas, each taking the params its schema says. */
+export type ExecutesOf<S extends OperationSchemas> = {
+  [K in keyof ExecuteSchemasOf<S>]: ExecuteSchemasOf<S>[K] extends { params: infer P extends JSONSchema }
+    ? (call: OperationCall, params: FromSchema<P>) => Promise<unknown>
+    : never;
+};
+
+/** A family's operations with typed inputs: `schemas` are its types' operation schemas. */
+export interface TypedOperations<S extends OperationSchemas> {
+  accounts: FamilyOperations['accounts'];
+  query(call: OperationCall, query: QueryOf<S>, cursor?: string): Promise<QueryPage>;
+  execute: ExecutesOf<S>;
+  resume?: FamilyOperations['resume'];
+}
+
+/**
+ * The family's operations as the service calls them. The service has validated every query and params against
+ * these very schemas (src/platforms/registry/validation.ts) before it calls, so the input is what the type says:
+ * the one place that is asserted, instead of a cast per field in each family.
+ */
+export function typedOperations<S extends OperationSchemas>(
+  _schemas: readonly S[],
+  operations: TypedOperations<S>,
+): FamilyOperations {
+  const executes = operations.execute as Record<
+    string,
+    ((call: OperationCall, params: unknown) => Promise<unknown>) | undefined
+  >;
+  return {
+    accounts: operations.accounts,
+    query: (call, query, cursor) => operations.query(call, query as QueryOf<S>, cursor),
+    execute: (call, name, params) => {
+      const run = Object.hasOwn(executes, name) ? executes[name] : undefined;
+      if (!run) throw invalid(`Unknown operation ${name}.`);
+      return run(call, params);
+    },
+    ...(operations.resume ? { resume: operations.resume } : {}),
+  };
 }

@@ -9,6 +9,7 @@
 import { begin, runReport } from './operations';
 import { reachingCaller } from './platformErrors';
 import { checkReport, ReportInfo, ReportRequest } from './reports';
+import { ReportsInput } from '../openapi/reports';
 import { conflict, DomainError, invalid, PartError } from '../shared/errors';
 
 /** Connections asked at once. */
@@ -164,51 +165,32 @@ function decodeCursor(cursor: unknown): Array<[string, string]> {
   throw invalid('cursor is not a next_cursor of this route.', { code: 'invalid_cursor' });
 }
 
-const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
-
-/** Each item is a connection id, or {id, account_id} to name the account the report runs on there. */
-function connectionsOf(body: Record<string, unknown>): Target[] {
-  const items = body.connections;
-  const targets = Array.isArray(items)
-    ? items.map((item: unknown): Target | undefined => {
-        if (isText(item)) return { id: item };
-        if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
-        const { id, account_id: accountId, ...rest } = item as Record<string, unknown>;
-        if (!isText(id) || (accountId !== undefined && !isText(accountId)) || Object.keys(rest).length)
-          return undefined;
-        return { id, accountId: accountId as string | undefined };
-      })
-    : [];
-  if (
-    !Array.isArray(items) ||
-    targets.length === 0 ||
-    targets.length > MAX_CONNECTIONS ||
-    targets.some((t) => t === undefined) ||
-    new Set(targets.map((t) => t?.id.toLowerCase())).size !== targets.length
-  ) {
-    throw invalid(
-      `connections must list 1 to ${MAX_CONNECTIONS} different connections: ids, or {id, account_id}.`,
-      { code: 'invalid_input' },
-    );
+/**
+ * Each item is a connection id, or {id, account_id} to name the account the report runs on there (their shape
+ * and number are the route contract's); each connection once.
+ */
+function connectionsOf(items: Array<string | { id: string; account_id?: string }>): Target[] {
+  const targets = items.map(
+    (item): Target => (typeof item === 'string' ? { id: item } : { id: item.id, accountId: item.account_id }),
+  );
+  if (new Set(targets.map((t) => t.id.toLowerCase())).size !== targets.length) {
+    throw invalid('connections must list different connections.', { code: 'invalid_input' });
   }
-  return targets as Target[];
+  return targets;
 }
 
 /** The first page of a report over connections, or the next page of one (body {cursor}). */
-export async function crossReport(tenantId: string, body: Record<string, unknown>): Promise<CrossReport> {
-  const resuming = body.cursor !== undefined;
-  if (resuming && Object.keys(body).length > 1) throw invalid('A body with cursor carries nothing else.');
-  if (!resuming && (typeof body.report !== 'object' || body.report === null)) {
-    throw invalid('The body is {"connections": [ids…], "report": {…}} or {"cursor": …}.');
-  }
-  const work: Array<() => Promise<ConnectionPage>> = resuming
-    ? decodeCursor(body.cursor).map(
+export async function crossReport(tenantId: string, body: ReportsInput): Promise<CrossReport> {
+  const resumed = body.cursor !== undefined ? decodeCursor(body.cursor) : undefined;
+  const targets = body.connections !== undefined ? connectionsOf(body.connections) : [];
+  const work: Array<() => Promise<ConnectionPage>> = resumed
+    ? resumed.map(
         ([c, s]) =>
           () =>
             nextPage(tenantId, c, s),
       )
-    : connectionsOf(body).map((c) => () => firstPage(tenantId, c, body.report));
-  const ids = resuming ? decodeCursor(body.cursor).map(([c]) => c) : connectionsOf(body).map((t) => t.id);
+    : targets.map((c) => () => firstPage(tenantId, c, body.report));
+  const ids = resumed ? resumed.map(([c]) => c) : targets.map((t) => t.id);
   const settled = await pagesOf(work, CONCURRENCY, tenantId);
   const pages: ConnectionPage[] = [];
   const failures: PartError[] = [];

@@ -9,6 +9,7 @@
 // - video/init/: 6 requests a minute per token (429 rate_limit_exceeded); a privacy level outside the options is
 //   privacy_level_option_mismatch; an unaudited client (setAudited) may post only SELF_ONLY, to private accounts
 //   (403 unaudited_client_can_only_post_to_private_accounts).
+//   A video_url outside the client's verified URL prefixes (verifyUrlPrefix) is url_ownership_unverified.
 //   Stricter than the docs, which make it a UX rule: an init with a token that never queried creator info is
 //   refused (invalid_params).
 // - status/fetch/: PROCESSING_DOWNLOAD for `publishSeconds` of the fake's clock, then PUBLISH_COMPLETE (or FAILED
@@ -139,6 +140,10 @@ const API_ERRORS = {
     message: 'Unaudited clients can only post to private accounts with SELF_ONLY privacy.',
   },
   spam_risk_too_many_posts: { status: 403, message: 'The daily post cap of the creator is reached.' },
+  url_ownership_unverified: {
+    status: 403,
+    message: 'The video_url is not under a domain or URL prefix verified for this client.',
+  },
 };
 type ApiErrorCode = keyof typeof API_ERRORS;
 
@@ -309,6 +314,8 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
   private readonly publishSeconds: number;
   /** Client keys of Research API / Commercial Content API clients: the only ones given client access tokens. */
   private readonly clientTokenApps = new Set<string>();
+  /** Per client key, the URL prefixes verified in the developer portal: PULL_FROM_URL takes videos only there. */
+  private readonly verifiedPrefixes = new Map<string, string[]>();
   /** Client keys TikTok has not audited for Direct Post (every client is audited unless set). */
   private readonly unaudited = new Set<string>();
   private accountPrivate = false;
@@ -366,6 +373,14 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
    */
   grantClientTokens(clientKey: string): void {
     this.clientTokenApps.add(clientKey);
+  }
+
+  /**
+   * Verifies a URL prefix (or a domain, as https://host/) for the client: TikTok pulls videos (PULL_FROM_URL)
+   * only from verified ones, so an app with none can pull nothing.
+   */
+  verifyUrlPrefix(clientKey: string, prefix: string): void {
+    this.verifiedPrefixes.set(clientKey, [...(this.verifiedPrefixes.get(clientKey) ?? []), prefix]);
   }
 
   /** Whether the user's account is set to private (it changes the creator's privacy level options). */
@@ -734,6 +749,9 @@ export class TikTokFake extends TokenPairFakeBase<TikTokGrant> {
         'invalid_params',
         'Query the creator info (/v2/post/publish/creator_info/query/) before posting with this token.',
       );
+    }
+    if (!(this.verifiedPrefixes.get(grant.clientKey) ?? []).some((p) => videoUrl.startsWith(p))) {
+      return this.fail('url_ownership_unverified');
     }
     if (this.creatorCapped) return this.fail('spam_risk_too_many_posts');
     if (this.unaudited.has(grant.clientKey) && (privacy !== 'SELF_ONLY' || !this.accountPrivate)) {

@@ -5,7 +5,10 @@
 import createClient, { Middleware } from 'openapi-fetch';
 import { ValidateFunction } from 'ajv/dist/2020';
 import { contractAjv, problemsOf } from '../../src/http/schemaValidator';
+import { RoutableEntry, Router } from '../../src/routing/router';
 import type { paths } from './openapi.generated';
+import { httpFunctions } from '../../functions/routes';
+import { openApiDocument } from '../../src/openapi/document';
 
 export type TypedClient = ReturnType<typeof createClient<paths>>;
 
@@ -18,7 +21,7 @@ export class ResponseChecker {
   /** How many responses were checked (a test can assert its checks ran). */
   checked = 0;
 
-  constructor(private readonly document: Json) {}
+  constructor(readonly document: Json) {}
 
   /** What is wrong with one response for the documented route `schemaPath` (its OpenAPI path); empty when none. */
   problems(
@@ -55,6 +58,23 @@ export class ResponseChecker {
     return problemsOf('response', validate.errors ?? []).map((p) => `${p.path} ${p.message}`);
   }
 
+  /**
+   * The documented route (its OpenAPI path) a concrete request path under /api falls on, the way the hosts route
+   * it (a literal segment beats a parameter); undefined for a path no route takes (the fallback's 404/405).
+   */
+  routeOf(method: string, path: string): string | undefined {
+    this.router ??= new Router(
+      Object.entries(this.document.paths as Record<string, Json>).map(([documented, item]) => ({
+        route: documented.replace(/^\/api\//, ''),
+        methods: Object.keys(item).map((m) => m.toUpperCase()),
+      })),
+    );
+    const match = this.router.match(method, path.replace(/^\/api\//, '').split('?')[0]);
+    return match.kind === 'found' ? `/api/${match.entry.route}` : undefined;
+  }
+
+  private router?: Router<RoutableEntry>;
+
   /** The schema with the document's internal $refs replaced by what they point to. */
   private resolved(value: unknown): unknown {
     if (Array.isArray(value)) return value.map((v) => this.resolved(v));
@@ -85,8 +105,21 @@ export function checkerOf(baseUrl: string): Promise<ResponseChecker> {
       return new ResponseChecker((await res.json()) as Json);
     });
     checkers.set(baseUrl, checker);
+    checker.catch(() => checkers.delete(baseUrl)); // a host that is not up yet (or any more) is asked again
   }
   return checker;
+}
+
+let generated: ResponseChecker | undefined;
+
+/**
+ * The checker of the document the route table generates, in this process: the same code the hosts serve it
+ * from (reports-across.test.ts checks the served one equals it), without a request to the host, which tests that count the
+ * host's requests (observability) would see.
+ */
+export function generatedChecker(): ResponseChecker {
+  generated ??= new ResponseChecker(JSON.parse(JSON.stringify(openApiDocument(httpFunctions, '/'))) as Json);
+  return generated;
 }
 
 /** Checks every response against the served document; a mismatch throws, failing the request's test. */

@@ -2,7 +2,7 @@
 // the form body; refresh tokens (approved partners only) keep their original 365-day life.
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition } from '../../catalog/types';
-import { linkedinExecute, linkedinQuerySchema } from './schemas';
+import { linkedinOperationSchemas } from './schemas';
 
 /** The LinkedIn-Version header (YYYYMM) every /rest call carries, unless CONNECTOR_LINKEDIN_API_VERSION names another. */
 export const LINKEDIN_VERSION = '202606';
@@ -81,6 +81,6 @@ export const linkedinDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
-    operations: { query: linkedinQuerySchema, execute: linkedinExecute },
+    operations: linkedinOperationSchemas,
   },
 ];

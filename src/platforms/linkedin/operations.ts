@@ -7,12 +7,15 @@ import {
   Account,
   AccountLimit,
   AccountList,
+  ExecutesOf,
   FamilyOperations,
   OperationCall,
+  QueryOf,
   QueryPage,
+  typedOperations,
 } from '../operations';
 import { flattenRow } from '../rows';
-import { LINKEDIN_MAX_FIELDS } from './schemas';
+import { LINKEDIN_MAX_FIELDS, linkedinOperationSchemas } from './schemas';
 import { invalid, platformRefused } from '../../shared/errors';
 
 const PAGE_SIZE = 100;
@@ -20,6 +23,9 @@ const DIGITS = /^[0-9]{1,20}$/;
 const ORGANIZATION_URN = /^urn:li:organization:([0-9]{1,20})$/;
 const AD_ACCOUNT_URN = /^urn:li:sponsoredAccount:([0-9]{1,20})$/;
 const DEFAULT_METRICS = ['impressions', 'clicks'];
+
+type Schemas = typeof linkedinOperationSchemas;
+type Query = QueryOf<Schemas>;
 
 const api = (call: OperationCall) => call.definition.endpoints.api;
 
@@ -131,18 +137,18 @@ function row(element: Record<string, unknown>): Record<string, unknown> {
   return flattenRow(out);
 }
 
-async function adAnalytics(call: OperationCall, q: Record<string, unknown>): Promise<QueryPage> {
-  const account = (q.account_id as string | undefined) ?? call.accountId;
+async function adAnalytics(call: OperationCall, q: Query): Promise<QueryPage> {
+  const account = q.account_id ?? call.accountId;
   if (!account || !DIGITS.test(account)) {
     throw invalid('Name an ad account: query.account_id, or select one with POST …/account.', {
       code: 'no_account',
     });
   }
-  const start = q.start_date as string;
-  const end = q.end_date as string;
+  const start = q.start_date;
+  const end = q.end_date;
   const range = `(start:${restliDate(start, 'start_date')},end:${restliDate(end, 'end_date')})`;
   if (end < start) throw invalid('end_date is before start_date.', { code: 'invalid_input' });
-  const fields = [...((q.fields as string[] | undefined) ?? DEFAULT_METRICS)];
+  const fields = [...(q.fields ?? DEFAULT_METRICS)];
   for (const extra of ['dateRange', 'pivotValues']) {
     if (!fields.includes(extra) && fields.length < LINKEDIN_MAX_FIELDS) fields.push(extra);
   }
@@ -150,8 +156,8 @@ async function adAnalytics(call: OperationCall, q: Record<string, unknown>): Pro
   // List(...) are percent-encoded, the structure is not. Every value here is an enum, digits or a date.
   const search = [
     'q=analytics',
-    `pivot=${q.pivot as string}`,
-    `timeGranularity=${q.time_granularity as string}`,
+    `pivot=${q.pivot}`,
+    `timeGranularity=${q.time_granularity}`,
     `dateRange=${range}`,
     `accounts=List(${encodeURIComponent(`urn:li:sponsoredAccount:${account}`)})`,
     `fields=${fields.join(',')}`,
@@ -163,8 +169,8 @@ async function adAnalytics(call: OperationCall, q: Record<string, unknown>): Pro
   return { rows: elementsOf(res.body).map(row) };
 }
 
-async function query(call: OperationCall, q: Record<string, unknown>): Promise<QueryPage> {
-  const resource = (q.resource as string | undefined) ?? 'ad_analytics';
+async function query(call: OperationCall, q: Query): Promise<QueryPage> {
+  const resource = q.resource ?? 'ad_analytics';
   if (resource === 'ad_analytics') return adAnalytics(call, q);
   throw invalid(`Unknown resource ${resource}.`);
 }
@@ -188,16 +194,16 @@ export function escapeLittle(text: string): string {
   return out + escape(text.slice(last));
 }
 
-async function createPost(call: OperationCall, p: Record<string, unknown>) {
-  const organization = p.organization_id as string;
+const createPost: ExecutesOf<Schemas>['create_post'] = async (call, p) => {
+  const organization = p.organization_id;
   const author = `urn:li:organization:${organization}`;
   const res = await call.api({
     method: 'POST',
     url: `${api(call)}/rest/posts`,
     json: {
       author,
-      commentary: escapeLittle(p.text as string),
-      visibility: (p.visibility as string | undefined) ?? 'PUBLIC',
+      commentary: escapeLittle(p.text),
+      visibility: p.visibility ?? 'PUBLIC',
       distribution: { feedDistribution: 'MAIN_FEED', targetEntities: [], thirdPartyDistributionChannels: [] },
       lifecycleState: 'PUBLISHED',
       isReshareDisabledByAuthor: false,
@@ -208,11 +214,10 @@ async function createPost(call: OperationCall, p: Record<string, unknown>) {
     throw platformRefused('LinkedIn created the post but did not say its id (no x-restli-id).');
   }
   return { id, author };
-}
+};
 
-async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
-  if (operation === 'create_post') return createPost(call, p);
-  throw invalid(`Unknown operation ${operation}.`);
-}
-
-export const linkedinOperations: FamilyOperations = { accounts, query, execute };
+export const linkedinOperations: FamilyOperations = typedOperations([linkedinOperationSchemas], {
+  accounts,
+  query,
+  execute: { create_post: createPost },
+});

@@ -1,9 +1,7 @@
 // The operations inputs of the LinkedIn type, as JSON Schemas: ids are the digits of URNs (so no id can
 // change a request path or a Rest.li expression), dates are YYYY-MM-DD, metric names are camelCase words.
-import { JsonSchema } from '../../catalog/types';
-
-const DIGITS = { type: 'string', pattern: '^[0-9]{1,20}$' };
-const DATE = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' };
+const DIGITS = { type: 'string', pattern: '^[0-9]{1,20}$' } as const;
+const DATE = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
 
 /** adAnalytics takes at most 20 fields (metrics, dateRange and pivotValues together). */
 export const LINKEDIN_MAX_FIELDS = 20;
@@ -28,9 +26,9 @@ export const LINKEDIN_PIVOTS = [
   'MEMBER_COUNTRY_V2',
   'MEMBER_REGION_V2',
   'MEMBER_COMPANY',
-];
+] as const;
 
-export const linkedinQuerySchema: JsonSchema = {
+export const linkedinQuerySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['pivot', 'time_granularity', 'start_date', 'end_date'],
@@ -55,9 +53,9 @@ export const linkedinQuerySchema: JsonSchema = {
         'pivotValues are added while the 20-field limit leaves room',
     },
   },
-};
+} as const;
 
-const createPost: JsonSchema = {
+const createPost = {
   type: 'object',
   additionalProperties: false,
   required: ['organization_id', 'text'],
@@ -73,11 +71,13 @@ const createPost: JsonSchema = {
     },
     visibility: { enum: ['PUBLIC', 'CONNECTIONS'], description: 'PUBLIC unless given' },
   },
-};
+} as const;
 
 export const linkedinExecute = {
   create_post: {
     description: 'Publish a post as an organization the member administers (POST /rest/posts)',
     params: createPost,
   },
-};
+} as const;
+
+export const linkedinOperationSchemas = { query: linkedinQuerySchema, execute: linkedinExecute } as const;

@@ -2,6 +2,14 @@
 import { ApiDialect, ApiFailure, failureFromStatus } from '../api';
 import { field } from '../../platformHttp/client';
 
+/** What a caller can do about some of them, added to TikTok's message. */
+const HINTS: Record<string, string> = {
+  url_ownership_unverified:
+    'TikTok pulls videos only from a domain or URL prefix verified for the app (TikTok developer portal, URL ' +
+    'properties): verify the one video_url is under, or host the video there.',
+  privacy_level_option_mismatch: "Use one of the creator's privacy_level_options.",
+};
+
 /** Content Posting refusals, by TikTok's code: what each means to the service, the code kept as the reason. */
 const POSTING: Record<string, ApiFailure['kind']> = {
   privacy_level_option_mismatch: 'bad_request',
@@ -26,7 +34,10 @@ export const tiktokApi: ApiDialect = {
     if (code === 'scope_not_authorized' || code === 'scope_permission_missed')
       return { kind: 'forbidden', message };
     if (code === 'invalid_params') return { kind: 'bad_request', message };
-    if (typeof code === 'string' && POSTING[code]) return { kind: POSTING[code], message, reason: code };
+    if (typeof code === 'string' && POSTING[code]) {
+      const hint = HINTS[code];
+      return { kind: POSTING[code], message: hint ? `${message} ${hint}` : message, reason: code };
+    }
     return failureFromStatus(res.status >= 300 ? res.status : 502, message);
   },
 };

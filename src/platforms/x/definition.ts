@@ -2,7 +2,7 @@
 // endpoint, refresh tokens (offline.access) that rotate on every use.
 import { configSchema, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition } from '../../catalog/types';
-import { xExecute, xQuerySchema } from './schemas';
+import { xOperationSchemas } from './schemas';
 
 const KEY = '^[A-Za-z0-9_-]{1,128}$';
 
@@ -57,6 +57,6 @@ export const xDefinitions: ConnectorDefinition[] = [
       },
       ['api_key', 'api_secret'],
     ),
-    operations: { query: xQuerySchema, execute: xExecute },
+    operations: xOperationSchemas,
   },
 ];

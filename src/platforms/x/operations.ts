@@ -1,7 +1,8 @@
 // X's operations: the connected user (one token = one user), the user's posts with public metrics paged by
 // X's next_token, and publishing a post.
 import { field } from '../../platformHttp/client';
-import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { Account, FamilyOperations, OperationCall, QueryOf, QueryPage, typedOperations } from '../operations';
+import { xOperationSchemas } from './schemas';
 import { flattenRow } from '../rows';
 import { DomainError, invalid, platformRefused } from '../../shared/errors';
 
@@ -63,14 +64,16 @@ function partialErrors(body: unknown): string[] {
   });
 }
 
-async function tweets(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
-  const userId = (q.account_id as string | undefined) ?? call.accountId ?? (await me(call)).id;
+type Query = QueryOf<typeof xOperationSchemas>;
+
+async function tweets(call: OperationCall, q: Query, cursor?: string): Promise<QueryPage> {
+  const userId = q.account_id ?? call.accountId ?? (await me(call)).id;
   if (!USER_ID.test(userId)) {
     throw invalid('The account is not an X user id; select the user from GET …/metadata.', {
       code: 'no_account',
     });
   }
-  const fields = new Set([...ALWAYS_FIELDS, ...((q.tweet_fields as string[] | undefined) ?? [])]);
+  const fields = new Set([...ALWAYS_FIELDS, ...(q.tweet_fields ?? [])]);
   const res = await call.api({
     method: 'GET',
     url: `${api(call)}/users/${userId}/tweets`,
@@ -92,19 +95,20 @@ async function tweets(call: OperationCall, q: Record<string, unknown>, cursor?: 
   };
 }
 
-async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
-  const resource = (q.resource as string | undefined) ?? 'tweets';
+async function query(call: OperationCall, q: Query, cursor?: string): Promise<QueryPage> {
+  const resource = q.resource ?? 'tweets';
   if (resource === 'tweets') return tweets(call, q, cursor);
   throw invalid(`Unknown resource ${resource}.`);
 }
 
-async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
-  if (operation === 'create_post') {
-    // Not idempotent: a retried POST could publish twice, so only the framework's token renewal retries it.
-    const res = await call.api({ method: 'POST', url: `${api(call)}/tweets`, json: { text: p.text } });
-    return { id: field(res.body, 'data', 'id'), text: field(res.body, 'data', 'text') };
-  }
-  throw invalid(`Unknown operation ${operation}.`);
-}
-
-export const xOperations: FamilyOperations = { accounts, query, execute };
+export const xOperations: FamilyOperations = typedOperations([xOperationSchemas], {
+  accounts,
+  query,
+  execute: {
+    create_post: async (call, p) => {
+      // Not idempotent: a retried POST could publish twice, so only the framework's token renewal retries it.
+      const res = await call.api({ method: 'POST', url: `${api(call)}/tweets`, json: { text: p.text } });
+      return { id: field(res.body, 'data', 'id'), text: field(res.body, 'data', 'text') };
+    },
+  },
+});

@@ -1,9 +1,7 @@
 // The operations inputs of the X type, as JSON Schemas: user ids are digits (so no id can change a request
 // path), tweet fields are X's own names, and a post's text is 1 to 280 characters.
-import { JsonSchema } from '../../catalog/types';
-
 /** X user ids are 64-bit integers: at most 19 digits. */
-const USER_ID = { type: 'string', pattern: '^[0-9]{1,19}$' };
+const USER_ID = { type: 'string', pattern: '^[0-9]{1,19}$' } as const;
 
 /** The tweet.fields X API v2 knows; public_metrics and created_at are always asked for. */
 export const X_TWEET_FIELDS = [
@@ -29,9 +27,9 @@ export const X_TWEET_FIELDS = [
   'source',
   'text',
   'withheld',
-];
+] as const;
 
-export const xQuerySchema: JsonSchema = {
+export const xQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -50,9 +48,9 @@ export const xQuerySchema: JsonSchema = {
       description: 'tweet.fields besides public_metrics and created_at, e.g. lang, conversation_id',
     },
   },
-};
+} as const;
 
-const createPost: JsonSchema = {
+const createPost = {
   type: 'object',
   additionalProperties: false,
   required: ['text'],
@@ -64,8 +62,10 @@ const createPost: JsonSchema = {
       description: 'The post; X counts URLs as 23 characters and some scripts double, so it may still refuse',
     },
   },
-};
+} as const;
 
 export const xExecute = {
   create_post: { description: 'Publish a post as the connected user (POST /2/tweets)', params: createPost },
-};
+} as const;
+
+export const xOperationSchemas = { query: xQuerySchema, execute: xExecute } as const;
