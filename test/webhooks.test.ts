@@ -1,5 +1,5 @@
 // Webhooks through real HTTP: local hosts on one Azurite (tables and queues), a receiver on loopback, the
-// development issuer's tokens from the test issuer. Retry delays are short (1 s) and every wait is on an event:
+// development issuer's tokens from the test issuer. Retries are not delayed (0 s) and every wait is on an event:
 // a request reaching the receiver or the delivery log saying so.
 import { TableClient } from '@azure/data-tables';
 import { Webhook } from 'standardwebhooks';
@@ -39,7 +39,7 @@ function hostEnv(extra: Record<string, string> = {}): Record<string, string> {
     TABLES_CONNECTION_STRING: azurite.connectionString,
     LOCAL_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
     WEBHOOK_ALLOW_INSECURE_HOSTS: '127.0.0.1',
-    WEBHOOK_RETRY_DELAYS_SECONDS: '1,1',
+    WEBHOOK_RETRY_DELAYS_SECONDS: '0,0',
     ...meta.env(),
     ...extra,
   };

@@ -120,30 +120,44 @@ export type ExecutesOf<S extends OperationSchemas> = {
     : never;
 };
 
-/** A family's operations with typed inputs: `schemas` are its types' operation schemas. */
-export interface TypedOperations<S extends OperationSchemas> {
+/** A query function for queries of the schemas `S`. */
+export type QueryFunction<S extends OperationSchemas> = (
+  call: OperationCall,
+  query: QueryOf<S>,
+  cursor?: string,
+) => Promise<QueryPage>;
+
+/**
+ * A family's operations with typed inputs. `T` names its connector types' operation schemas by type; `query` is
+ * one function for every type, or one per type; `execute` one function per execute name of any of its types.
+ */
+export interface TypedOperations<T extends Record<string, OperationSchemas>> {
   accounts: FamilyOperations['accounts'];
-  query(call: OperationCall, query: QueryOf<S>, cursor?: string): Promise<QueryPage>;
-  execute: ExecutesOf<S>;
+  query: QueryFunction<T[keyof T]> | { [K in keyof T]: QueryFunction<T[K]> };
+  execute: ExecutesOf<T[keyof T]>;
   resume?: FamilyOperations['resume'];
 }
 
+type Untyped = (call: OperationCall, input: unknown, cursor?: string) => Promise<unknown>;
+
 /**
  * The family's operations as the service calls them. The service has validated every query and params against
- * these very schemas (src/platforms/registry/validation.ts) before it calls, so the input is what the type says:
- * the one place that is asserted, instead of a cast per field in each family.
+ * the connector type's own schemas (src/platforms/registry/validation.ts) before it calls, so the input is what
+ * the type says: the one place that is taken as given, instead of a cast per field in each family.
  */
-export function typedOperations<S extends OperationSchemas>(
-  _schemas: readonly S[],
-  operations: TypedOperations<S>,
+export function typedOperations<T extends Record<string, OperationSchemas>>(
+  _schemas: T,
+  operations: TypedOperations<T>,
 ): FamilyOperations {
-  const executes = operations.execute as Record<
-    string,
-    ((call: OperationCall, params: unknown) => Promise<unknown>) | undefined
-  >;
+  const executes = operations.execute as unknown as Record<string, Untyped | undefined>;
+  const queries = operations.query as unknown as Untyped | Record<string, Untyped | undefined>;
   return {
     accounts: operations.accounts,
-    query: (call, query, cursor) => operations.query(call, query as QueryOf<S>, cursor),
+    query: async (call, query, cursor) => {
+      const run = typeof queries === 'function' ? queries : queries[call.definition.type];
+      if (!run) throw invalid(`${call.definition.type} answers no queries.`);
+      return (await run(call, query, cursor)) as QueryPage;
+    },
     execute: (call, name, params) => {
       const run = Object.hasOwn(executes, name) ? executes[name] : undefined;
       if (!run) throw invalid(`Unknown operation ${name}.`);

@@ -2,7 +2,7 @@
 // refresh token is issued, PKCE S256, client credentials in the form body, a refresh token that does not rotate.
 import { configSchema, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition, OAuthDialect } from '../../catalog/types';
-import { googleAdsExecute, googleAdsQuerySchema, youtubeExecute, youtubeQuerySchema } from './schemas';
+import { googleAdsOperationSchemas, youtubeOperationSchemas } from './schemas';
 
 export const GOOGLE_ADS_VERSION = 'v26';
 
@@ -84,7 +84,7 @@ export const googleDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
-    operations: { query: googleAdsQuerySchema, execute: googleAdsExecute },
+    operations: googleAdsOperationSchemas,
   },
   {
     type: 'youtube',
@@ -145,6 +145,6 @@ export const googleDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
-    operations: { query: youtubeQuerySchema, execute: youtubeExecute },
+    operations: youtubeOperationSchemas,
   },
 ];

@@ -11,10 +11,13 @@ import {
   Account,
   AccountLimit,
   AccountList,
+  ExecutesOf,
   FamilyOperations,
   OperationCall,
-  QueryPage,
+  QueryFunction,
+  typedOperations,
 } from '../operations';
+import { googleAdsOperationSchemas, youtubeOperationSchemas } from './schemas';
 import { flattenRow } from '../rows';
 import { DomainError, conflict, invalid } from '../../shared/errors';
 
@@ -245,12 +248,11 @@ function readAdsCursor(cursor: string): AdsCursor {
   return { c, l: l as string | undefined, t };
 }
 
-async function gaqlQuery(
-  call: OperationCall,
-  q: Record<string, unknown>,
-  cursor?: string,
-): Promise<QueryPage> {
-  const gaql = q.gaql as string;
+type Schemas = { google_ads: typeof googleAdsOperationSchemas; youtube: typeof youtubeOperationSchemas };
+type Executes = ExecutesOf<Schemas[keyof Schemas]>;
+
+const gaqlQuery: QueryFunction<Schemas['google_ads']> = async (call, q, cursor) => {
+  const gaql = q.gaql;
   // A next page goes to the customer and with the login of the first one, whatever the session says now.
   const from = cursor ? readAdsCursor(cursor) : undefined;
   const customerId = from?.c ?? customerOf(call, q.customer_id);
@@ -271,7 +273,7 @@ async function gaqlQuery(
   const nextCursor: AdsCursor | undefined =
     typeof next === 'string' && next ? { c: customerId, ...(login ? { l: login } : {}), t: next } : undefined;
   return { rows, cursor: nextCursor ? JSON.stringify(nextCursor) : undefined };
-}
+};
 
 /** The REST answer names fields in camelCase; rows use the GAQL names the query selected (metrics.cost_micros). */
 export function gaqlKeys(row: Record<string, unknown>): Record<string, unknown> {
@@ -280,10 +282,10 @@ export function gaqlKeys(row: Record<string, unknown>): Record<string, unknown> 
   );
 }
 
-async function updateCampaignStatus(call: OperationCall, p: Record<string, unknown>) {
+const updateCampaignStatus: Executes['update_campaign_status'] = async (call, p) => {
   const customerId = customerOf(call, p.customer_id);
-  const campaignId = p.campaign_id as string;
-  const status = p.status as string;
+  const campaignId = p.campaign_id;
+  const status = p.status;
   const { result: res } = await onCustomer(call, customerId, configuredLogin(call), (login) =>
     call.api(
       {
@@ -306,7 +308,7 @@ async function updateCampaignStatus(call: OperationCall, p: Record<string, unkno
   const results = field(res.body, 'results');
   const resourceName = Array.isArray(results) ? field(results[0], 'resourceName') : undefined;
   return { resource_name: resourceName, status };
-}
+};
 
 // ---- YouTube -------------------------------------------------------------------------------------
 
@@ -334,12 +336,12 @@ async function channels(call: OperationCall): Promise<Account[]> {
 
 const analytics = (call: OperationCall) => call.definition.endpoints.analytics ?? '';
 
-async function report(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
+const report: QueryFunction<Schemas['youtube']> = async (call, q, cursor) => {
   const startIndex = cursor ? Number(cursor) : 1;
   if (!Number.isSafeInteger(startIndex) || startIndex < 1) {
     throw conflict('The session’s cursor is not usable; run the query again.', { code: 'stale_cursor' });
   }
-  const maxResults = q.max_results as number | undefined;
+  const maxResults = q.max_results;
   const channel = call.accountId && CHANNEL.test(call.accountId) ? call.accountId : 'MINE';
   const res = await call.api(
     {
@@ -347,11 +349,11 @@ async function report(call: OperationCall, q: Record<string, unknown>, cursor?: 
       url: `${analytics(call)}/reports`,
       query: {
         ids: `channel==${channel}`,
-        startDate: q.start_date as string,
-        endDate: q.end_date as string,
-        metrics: (q.metrics as string[]).join(','),
-        dimensions: (q.dimensions as string[] | undefined)?.join(','),
-        sort: (q.sort as string[] | undefined)?.join(','),
+        startDate: q.start_date,
+        endDate: q.end_date,
+        metrics: q.metrics.join(','),
+        dimensions: q.dimensions?.join(','),
+        sort: q.sort?.join(','),
         maxResults: maxResults !== undefined ? String(maxResults) : undefined,
         startIndex: String(startIndex),
       },
@@ -369,12 +371,12 @@ async function report(call: OperationCall, q: Record<string, unknown>, cursor?: 
   // A full page may have a successor; the cursor is the next startIndex.
   const more = maxResults !== undefined && rows.length >= maxResults;
   return { rows, cursor: more ? String(startIndex + rows.length) : undefined };
-}
+};
 
 const MUTABLE_SNIPPET = ['title', 'description', 'tags', 'categoryId', 'defaultLanguage'];
 
-async function updateVideo(call: OperationCall, p: Record<string, unknown>) {
-  const videoId = p.video_id as string;
+const updateVideo: Executes['update_video'] = async (call, p) => {
+  const videoId = p.video_id;
   // videos.update replaces every mutable snippet field: read the current ones so tags and language stay.
   const current = await call.api({
     method: 'GET',
@@ -393,9 +395,9 @@ async function updateVideo(call: OperationCall, p: Record<string, unknown>) {
   );
   const next = {
     ...kept,
-    title: p.title as string,
-    categoryId: p.category_id as string,
-    ...(p.description !== undefined ? { description: p.description as string } : {}),
+    title: p.title,
+    categoryId: p.category_id,
+    ...(p.description !== undefined ? { description: p.description } : {}),
   };
   const res = await call.api(
     {
@@ -416,7 +418,7 @@ async function updateVideo(call: OperationCall, p: Record<string, unknown>) {
     tags: field(saved, 'tags'),
     default_language: field(saved, 'defaultLanguage'),
   };
-}
+};
 
 // ---- The family ------------------------------------------------------------------------------------
 
@@ -429,14 +431,12 @@ async function accounts(call: OperationCall, limit?: AccountLimit): Promise<Acco
   return listed;
 }
 
-async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
-  return isYoutube(call) ? report(call, q, cursor) : gaqlQuery(call, q, cursor);
-}
-
-async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
-  if (!isYoutube(call) && operation === 'update_campaign_status') return updateCampaignStatus(call, p);
-  if (isYoutube(call) && operation === 'update_video') return updateVideo(call, p);
-  throw invalid(`Unknown operation ${operation}.`);
-}
-
-export const googleOperations: FamilyOperations = { accounts, query, execute };
+// Each type's queries and executes; the service has refused an execute its type does not list.
+export const googleOperations: FamilyOperations = typedOperations(
+  { google_ads: googleAdsOperationSchemas, youtube: youtubeOperationSchemas },
+  {
+    accounts,
+    query: { google_ads: gaqlQuery, youtube: report },
+    execute: { update_campaign_status: updateCampaignStatus, update_video: updateVideo },
+  },
+);

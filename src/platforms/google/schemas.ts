@@ -1,25 +1,24 @@
 // The operations inputs of the Google types, as JSON Schemas: customer ids are 10 digits, campaign ids
 // digits, video ids YouTube's 11 characters (so no id can change a request path), dates are YYYY-MM-DD,
 // Analytics metrics and dimensions plain identifiers.
-import { JsonSchema } from '../../catalog/types';
-
 const CUSTOMER_ID = {
   type: 'string',
   pattern: '^[0-9]{10}$',
   description: 'A Google Ads customer id: 10 digits, no dashes. The session account by default.',
-};
-const DATE = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' };
+} as const;
+const DATE = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
 const IDENTIFIER = '[A-Za-z][A-Za-z0-9]{0,63}';
-const IDENTIFIERS = (maxItems: number, description: string): JsonSchema => ({
-  type: 'array',
-  minItems: 1,
-  maxItems,
-  uniqueItems: true,
-  items: { type: 'string', pattern: `^${IDENTIFIER}$` },
-  description,
-});
+const IDENTIFIERS = (maxItems: number, description: string) =>
+  ({
+    type: 'array',
+    minItems: 1,
+    maxItems,
+    uniqueItems: true,
+    items: { type: 'string', pattern: `^${IDENTIFIER}$` },
+    description,
+  }) as const;
 
-export const googleAdsQuerySchema: JsonSchema = {
+export const googleAdsQuerySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['gaql'],
@@ -35,9 +34,9 @@ export const googleAdsQuerySchema: JsonSchema = {
     },
     customer_id: CUSTOMER_ID,
   },
-};
+} as const;
 
-const updateCampaignStatus: JsonSchema = {
+const updateCampaignStatus = {
   type: 'object',
   additionalProperties: false,
   required: ['campaign_id', 'status'],
@@ -46,7 +45,7 @@ const updateCampaignStatus: JsonSchema = {
     campaign_id: { type: 'string', pattern: '^[0-9]{1,20}$', description: 'The campaign id (digits).' },
     status: { enum: ['ENABLED', 'PAUSED'] },
   },
-};
+} as const;
 
 export const googleAdsExecute = {
   update_campaign_status: {
@@ -54,9 +53,9 @@ export const googleAdsExecute = {
       'Enable or pause a campaign (campaigns:mutate with updateMask status); returns its resource name',
     params: updateCampaignStatus,
   },
-};
+} as const;
 
-export const youtubeQuerySchema: JsonSchema = {
+export const youtubeQuerySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['metrics', 'start_date', 'end_date'],
@@ -83,9 +82,9 @@ export const youtubeQuerySchema: JsonSchema = {
       description: 'Sort columns; a leading - sorts descending, e.g. ["-views"]',
     },
   },
-};
+} as const;
 
-const updateVideo: JsonSchema = {
+const updateVideo = {
   type: 'object',
   additionalProperties: false,
   required: ['video_id', 'title', 'category_id'],
@@ -95,7 +94,7 @@ const updateVideo: JsonSchema = {
     category_id: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'A video category id, e.g. 22.' },
     description: { type: 'string', maxLength: 5000 },
   },
-};
+} as const;
 
 export const youtubeExecute = {
   update_video: {
@@ -103,4 +102,7 @@ export const youtubeExecute = {
       "Update a video's title, category and description; the other snippet fields (tags, default language) are kept",
     params: updateVideo,
   },
-};
+} as const;
+
+export const googleAdsOperationSchemas = { query: googleAdsQuerySchema, execute: googleAdsExecute } as const;
+export const youtubeOperationSchemas = { query: youtubeQuerySchema, execute: youtubeExecute } as const;

@@ -216,8 +216,11 @@ const createPost: ExecutesOf<Schemas>['create_post'] = async (call, p) => {
   return { id, author };
 };
 
-export const linkedinOperations: FamilyOperations = typedOperations([linkedinOperationSchemas], {
-  accounts,
-  query,
-  execute: { create_post: createPost },
-});
+export const linkedinOperations: FamilyOperations = typedOperations(
+  { linkedin: linkedinOperationSchemas },
+  {
+    accounts,
+    query,
+    execute: { create_post: createPost },
+  },
+);

@@ -3,7 +3,7 @@
 // token (a long-lived token through fb_exchange_token instead).
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition, IdentityCall, OAuthDialect, VersionedApi } from '../../catalog/types';
-import { metaExecute, metaQuerySchema } from './schemas';
+import { facebookOperationSchemas, instagramOperationSchemas, metaOperationSchemas } from './schemas';
 
 export const META_GRAPH_VERSION = 'v25.0';
 /** The Marketing API (ad accounts, insights) retires versions sooner than Graph: it has its own. */
@@ -101,7 +101,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
       },
       ['app_id', 'app_secret'],
     ),
-    operations: { query: metaQuerySchema, execute: metaExecute },
+    operations: metaOperationSchemas,
   },
   {
     type: 'facebook',
@@ -129,7 +129,7 @@ export const metaDefinitions: ConnectorDefinition[] = [
       },
       ['app_id', 'app_secret'],
     ),
-    operations: { query: metaQuerySchema, execute: { publish_post: metaExecute.publish_post } },
+    operations: facebookOperationSchemas,
   },
   {
     type: 'instagram',
@@ -163,9 +163,6 @@ export const metaDefinitions: ConnectorDefinition[] = [
       },
       ['client_id', 'client_secret'],
     ),
-    operations: {
-      query: metaQuerySchema,
-      execute: { publish_instagram_media: metaExecute.publish_instagram_media },
-    },
+    operations: instagramOperationSchemas,
   },
 ];

@@ -7,10 +7,22 @@ import {
   Account,
   AccountLimit,
   AccountList,
+  ExecutesOf,
   FamilyOperations,
   OperationCall,
+  QueryOf,
   QueryPage,
+  typedOperations,
 } from '../operations';
+import { facebookOperationSchemas, instagramOperationSchemas, metaOperationSchemas } from './schemas';
+
+const SCHEMAS = {
+  meta: metaOperationSchemas,
+  facebook: facebookOperationSchemas,
+  instagram: instagramOperationSchemas,
+} as const;
+type Query = QueryOf<typeof metaOperationSchemas>;
+type Executes = ExecutesOf<(typeof SCHEMAS)[keyof typeof SCHEMAS]>;
 import { flattenRow } from '../rows';
 import { conflict, invalid, platformRefused } from '../../shared/errors';
 
@@ -128,29 +140,25 @@ function defaultResource(call: OperationCall): string {
   return DEFAULT_RESOURCE[call.definition.type] ?? 'insights';
 }
 
-async function adInsights(
-  call: OperationCall,
-  q: Record<string, unknown>,
-  cursor?: string,
-): Promise<QueryPage> {
-  const account = (q.account_id as string | undefined) ?? call.accountId;
+async function adInsights(call: OperationCall, q: Query, cursor?: string): Promise<QueryPage> {
+  const account = q.account_id ?? call.accountId;
   if (!account || !/^(act_)?[0-9]+$/.test(account)) {
     throw invalid('Name an ad account: query.account_id, or select one with POST …/account.', {
       code: 'no_account',
     });
   }
-  const fields = (q.fields as string[] | undefined) ?? ['impressions', 'clicks', 'spend'];
+  const fields = q.fields ?? ['impressions', 'clicks', 'spend'];
   const res = await call.api(
     {
       method: 'GET',
       url: `${adsApi(call)}/${asAdAccount(account)}/insights`,
       query: {
         fields: fields.join(','),
-        level: q.level as string | undefined,
-        date_preset: q.date_preset as string | undefined,
+        level: q.level,
+        date_preset: q.date_preset,
         time_range: q.time_range ? JSON.stringify(q.time_range) : undefined,
         time_increment: q.time_increment !== undefined ? String(q.time_increment) : undefined,
-        breakdowns: (q.breakdowns as string[] | undefined)?.join(','),
+        breakdowns: q.breakdowns?.join(','),
         limit: q.limit !== undefined ? String(q.limit) : undefined,
         after: cursor,
       },
@@ -166,10 +174,10 @@ async function adInsights(
 /** Page and Instagram insights: one row per metric and day. */
 async function organicInsights(
   call: OperationCall,
-  q: Record<string, unknown>,
+  q: Query,
   kind: 'page' | 'instagram',
 ): Promise<QueryPage> {
-  const id = ((kind === 'page' ? q.page_id : q.ig_user_id) as string | undefined) ?? call.accountId;
+  const id = (kind === 'page' ? q.page_id : q.ig_user_id) ?? call.accountId;
   if (!id || !/^[0-9]+$/.test(id)) {
     throw invalid(
       `Name the ${kind === 'page' ? 'Page (page_id)' : 'Instagram account (ig_user_id)'} or select it with POST …/account.`,
@@ -177,9 +185,8 @@ async function organicInsights(
     );
   }
   const metrics =
-    (q.metrics as string[] | undefined) ??
-    (kind === 'page' ? ['page_post_engagements', 'page_follows'] : ['reach', 'follower_count']);
-  const period = (q.period as string | undefined) ?? 'day';
+    q.metrics ?? (kind === 'page' ? ['page_post_engagements', 'page_follows'] : ['reach', 'follower_count']);
+  const period = q.period ?? 'day';
   if (kind === 'instagram' && period !== 'day') {
     throw invalid('Instagram account insights take period "day" only.', { code: 'invalid_input' });
   }
@@ -204,8 +211,8 @@ async function organicInsights(
           metric: group.metrics.join(','),
           metric_type: group.metricType,
           period,
-          since: q.since as string | undefined,
-          until: q.until as string | undefined,
+          since: q.since,
+          until: q.until,
         },
       },
       { token, report: true },
@@ -233,14 +240,14 @@ async function organicInsights(
   return { rows };
 }
 
-async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
-  const resource = (q.resource as string | undefined) ?? defaultResource(call);
+async function query(call: OperationCall, q: Query, cursor?: string): Promise<QueryPage> {
+  const resource = q.resource ?? defaultResource(call);
   if (resource === 'insights') return adInsights(call, q, cursor);
   return organicInsights(call, q, resource === 'page_insights' ? 'page' : 'instagram');
 }
 
-async function publishInstagram(call: OperationCall, p: Record<string, unknown>): Promise<unknown> {
-  const igUser = (p.ig_user_id as string | undefined) ?? call.accountId;
+const publishInstagram: Executes['publish_instagram_media'] = async (call, p) => {
+  const igUser = p.ig_user_id ?? call.accountId;
   if (!igUser || !/^[0-9]+$/.test(igUser)) {
     throw invalid('Name the Instagram account (ig_user_id) or select it with POST …/account.', {
       code: 'no_account',
@@ -250,15 +257,15 @@ async function publishInstagram(call: OperationCall, p: Record<string, unknown>)
     method: 'POST',
     url: `${api(call)}/${igUser}/media`,
     form: {
-      image_url: p.image_url as string | undefined,
-      video_url: p.video_url as string | undefined,
-      caption: p.caption as string | undefined,
+      image_url: p.image_url,
+      video_url: p.video_url,
+      caption: p.caption,
       // Video goes up as a Reel: Meta retired media_type=VIDEO for feed videos on 2023-11-09.
-      media_type: (p.media_type as string | undefined) ?? (p.video_url ? 'REELS' : undefined),
+      media_type: p.media_type ?? (p.video_url ? 'REELS' : undefined),
     },
   });
   return checkContainer(call, igUser, String(field(created.body, 'id') ?? ''));
-}
+};
 
 /**
  * One look at a container: publish it when FINISHED, report ERROR/EXPIRED, and otherwise hand back a pending
@@ -319,21 +326,21 @@ async function resume(call: OperationCall, operation: string, handle: string): P
   return checkContainer(call, igUser, container);
 }
 
-async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
-  if (operation === 'publish_post') {
-    const pageId = p.page_id as string;
-    const res = await call.api(
-      {
-        method: 'POST',
-        url: `${api(call)}/${pageId}/feed`,
-        form: { message: p.message as string, link: p.link as string | undefined },
-      },
-      { token: await pageToken(call, pageId) },
-    );
-    return { id: field(res.body, 'id') };
-  }
-  if (operation === 'publish_instagram_media') return publishInstagram(call, p);
-  throw invalid(`Unknown operation ${operation}.`);
-}
+const publishPost: Executes['publish_post'] = async (call, p) => {
+  const res = await call.api(
+    {
+      method: 'POST',
+      url: `${api(call)}/${p.page_id}/feed`,
+      form: { message: p.message, link: p.link },
+    },
+    { token: await pageToken(call, p.page_id) },
+  );
+  return { id: field(res.body, 'id') };
+};
 
-export const metaOperations: FamilyOperations = { accounts, query, execute, resume };
+export const metaOperations: FamilyOperations = typedOperations(SCHEMAS, {
+  accounts,
+  query,
+  execute: { publish_post: publishPost, publish_instagram_media: publishInstagram },
+  resume,
+});

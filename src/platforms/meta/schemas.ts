@@ -1,15 +1,13 @@
 // The operations inputs of the Meta types, as JSON Schemas: ids are digits (so no id can change a
 // request path), dates are YYYY-MM-DD, names of fields and metrics are plain identifiers.
-import { JsonSchema } from '../../catalog/types';
-
-const DIGITS = { type: 'string', pattern: '^[0-9]{1,32}$' };
-const DATE = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' };
+const DIGITS = { type: 'string', pattern: '^[0-9]{1,32}$' } as const;
+const DATE = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
 const NAMES = {
   type: 'array',
   minItems: 1,
   maxItems: 50,
   items: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$' },
-};
+} as const;
 
 export const META_DATE_PRESETS = [
   'today',
@@ -29,9 +27,9 @@ export const META_DATE_PRESETS = [
   'this_week_mon_today',
   'last_week_mon_sun',
   'maximum',
-];
+] as const;
 
-export const metaQuerySchema: JsonSchema = {
+export const metaQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -65,9 +63,9 @@ export const metaQuerySchema: JsonSchema = {
     until: DATE,
   },
   not: { required: ['date_preset', 'time_range'] },
-};
+} as const;
 
-const publishPost: JsonSchema = {
+const publishPost = {
   type: 'object',
   additionalProperties: false,
   required: ['page_id', 'message'],
@@ -76,9 +74,9 @@ const publishPost: JsonSchema = {
     message: { type: 'string', minLength: 1, maxLength: 63206 },
     link: { type: 'string', pattern: '^https?://', maxLength: 2048 },
   },
-};
+} as const;
 
-const publishInstagramMedia: JsonSchema = {
+const publishInstagramMedia = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -90,7 +88,7 @@ const publishInstagramMedia: JsonSchema = {
     media_type: { enum: ['IMAGE', 'REELS'] },
   },
   oneOf: [{ required: ['image_url'] }, { required: ['video_url'] }],
-};
+} as const;
 
 export const metaExecute = {
   publish_post: { description: "Publish a post to a Page, with the Page's own token", params: publishPost },
@@ -99,4 +97,15 @@ export const metaExecute = {
       'Publish an image or a video (as a Reel) to an Instagram business account. A video takes minutes to process: the answer is then 202 with status in_progress and the container id; message publish_status (or the same execute again) checks once and publishes it when ready.',
     params: publishInstagramMedia,
   },
-};
+} as const;
+
+/** Each Meta type's operations: the same queries; Facebook publishes to Pages, Instagram to its accounts. */
+export const metaOperationSchemas = { query: metaQuerySchema, execute: metaExecute } as const;
+export const facebookOperationSchemas = {
+  query: metaQuerySchema,
+  execute: { publish_post: metaExecute.publish_post },
+} as const;
+export const instagramOperationSchemas = {
+  query: metaQuerySchema,
+  execute: { publish_instagram_media: metaExecute.publish_instagram_media },
+} as const;

@@ -2,7 +2,7 @@
 // credentials in the form body, refresh tokens that rotate.
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition } from '../../catalog/types';
-import { tiktokExecute, tiktokQuerySchema } from './schemas';
+import { tiktokOperationSchemas } from './schemas';
 
 export const tiktokDefinitions: ConnectorDefinition[] = [
   {
@@ -56,6 +56,6 @@ export const tiktokDefinitions: ConnectorDefinition[] = [
       },
       ['client_key', 'client_secret'],
     ),
-    operations: { query: tiktokQuerySchema, execute: tiktokExecute },
+    operations: tiktokOperationSchemas,
   },
 ];

@@ -2,7 +2,20 @@
 // paged by TikTok's numeric cursor, and Direct Post of a video TikTok pulls from a URL, followed by its status.
 import { PlatformApiError } from '../api';
 import { field } from '../../platformHttp/client';
-import { Account, CallBudget, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import {
+  Account,
+  CallBudget,
+  ExecutesOf,
+  FamilyOperations,
+  OperationCall,
+  QueryOf,
+  QueryPage,
+  typedOperations,
+} from '../operations';
+import { tiktokOperationSchemas } from './schemas';
+
+type Query = QueryOf<typeof tiktokOperationSchemas>;
+type Executes = ExecutesOf<typeof tiktokOperationSchemas>;
 import { flattenRow } from '../rows';
 import { conflict, DomainError, invalid, platformRefused } from '../../shared/errors';
 
@@ -43,18 +56,18 @@ async function accounts(call: OperationCall): Promise<Account[]> {
   ];
 }
 
-async function videos(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
+async function videos(call: OperationCall, q: Query, cursor?: string): Promise<QueryPage> {
   if (cursor !== undefined && !CURSOR.test(cursor)) {
     throw invalid("The session's cursor is not a TikTok cursor; run the query again.");
   }
-  const fields = new Set(['id', ...((q.fields as string[] | undefined) ?? DEFAULT_FIELDS)]);
+  const fields = new Set<string>(['id', ...(q.fields ?? DEFAULT_FIELDS)]);
   const res = await call.api(
     {
       method: 'POST',
       url: `${api(call)}/video/list/`,
       query: { fields: [...fields].join(',') },
       json: {
-        max_count: (q.max_count as number | undefined) ?? 20,
+        max_count: q.max_count ?? 20,
         ...(cursor !== undefined ? { cursor: Number(cursor) } : {}),
       },
     },
@@ -72,8 +85,8 @@ async function videos(call: OperationCall, q: Record<string, unknown>, cursor?: 
   };
 }
 
-async function query(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
-  const resource = (q.resource as string | undefined) ?? 'videos';
+async function query(call: OperationCall, q: Query, cursor?: string): Promise<QueryPage> {
+  const resource = q.resource ?? 'videos';
   if (resource === 'videos') return videos(call, q, cursor);
   throw invalid(`Unknown resource ${resource}.`);
 }
@@ -132,8 +145,8 @@ async function creatorPrivacyLevels(call: OperationCall): Promise<string[]> {
  * options, then the init (never retried: a retry could post twice) within the service-kept 6-a-minute budget.
  * Processing takes TikTok a while, so the answer is pending (202); publish_status follows it.
  */
-async function publishVideo(call: OperationCall, p: Record<string, unknown>): Promise<unknown> {
-  const privacy = p.privacy_level as string;
+const publishVideo: Executes['publish_video'] = async (call, p) => {
+  const privacy = p.privacy_level;
   const clientKey = call.config.client_key;
   if (privacy !== 'SELF_ONLY' && knownUnaudited(clientKey)) throw unauditedError();
   const giveBack = await call.spend(INIT_BUDGET);
@@ -172,7 +185,7 @@ async function publishVideo(call: OperationCall, p: Record<string, unknown>): Pr
     }
     throw err;
   }
-}
+};
 
 /**
  * TikTok's post ids are int64 numbers beyond JavaScript's safe integers, so they are read from the answer's
@@ -226,9 +239,7 @@ async function resume(call: OperationCall, operation: string, handle: string): P
   return checkPost(call, publishId);
 }
 
-async function execute(call: OperationCall, operation: string, p: Record<string, unknown>): Promise<unknown> {
-  if (operation === 'publish_video') return publishVideo(call, p);
-  throw invalid(`Unknown operation ${operation}.`);
-}
-
-export const tiktokOperations: FamilyOperations = { accounts, query, execute, resume };
+export const tiktokOperations: FamilyOperations = typedOperations(
+  { tiktok: tiktokOperationSchemas },
+  { accounts, query, execute: { publish_video: publishVideo }, resume },
+);

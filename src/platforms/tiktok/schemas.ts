@@ -1,7 +1,5 @@
 // The operations inputs of the TikTok type, as JSON Schemas: video fields are TikTok's own names, a video
 // to publish is an https URL TikTok pulls, and privacy levels are TikTok's enum.
-import { JsonSchema } from '../../catalog/types';
-
 /** The fields of /v2/video/list/ (Display API). */
 export const TIKTOK_VIDEO_FIELDS = [
   'id',
@@ -19,9 +17,9 @@ export const TIKTOK_VIDEO_FIELDS = [
   'comment_count',
   'share_count',
   'view_count',
-];
+] as const;
 
-export const tiktokQuerySchema: JsonSchema = {
+export const tiktokQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -36,9 +34,9 @@ export const tiktokQuerySchema: JsonSchema = {
       description: 'Video fields (id is always included); by default id, create_time, title and the counts',
     },
   },
-};
+} as const;
 
-const publishVideo: JsonSchema = {
+const publishVideo = {
   type: 'object',
   additionalProperties: false,
   required: ['video_url', 'title', 'privacy_level'],
@@ -57,7 +55,7 @@ const publishVideo: JsonSchema = {
         'PUBLIC_TO_EVERYONE); apps not yet audited by TikTok may post SELF_ONLY only, from private accounts',
     },
   },
-};
+} as const;
 
 export const tiktokExecute = {
   publish_video: {
@@ -67,4 +65,6 @@ export const tiktokExecute = {
       'with the publish_id; message publish_status then follows it to published (with post_ids) or failed',
     params: publishVideo,
   },
-};
+} as const;
+
+export const tiktokOperationSchemas = { query: tiktokQuerySchema, execute: tiktokExecute } as const;

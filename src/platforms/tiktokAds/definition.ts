@@ -4,7 +4,7 @@
 import { configSchema, DIGITS, idField, secretField } from '../../catalog/schema';
 import { ConnectorDefinition } from '../../catalog/types';
 import { NO_PERMISSION } from './codes';
-import { tiktokAdsQuerySchema } from './schemas';
+import { tiktokAdsOperationSchemas } from './schemas';
 
 /** The Marketing API version the base URLs name by default (CONNECTOR_TIKTOK_ADS_API_VERSION names another). */
 export const TIKTOK_ADS_API_VERSION = 'v1.3';
@@ -76,6 +76,6 @@ export const tiktokAdsDefinitions: ConnectorDefinition[] = [
       },
       ['app_id', 'secret'],
     ),
-    operations: { query: tiktokAdsQuerySchema, execute: {} },
+    operations: tiktokAdsOperationSchemas,
   },
 ];

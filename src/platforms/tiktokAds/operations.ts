@@ -2,7 +2,10 @@
 // id and secret beside the token) with their currency and time zone (advertiser/info/), and one synchronous
 // report (report/integrated/get/) paged by page number.
 import { field } from '../../platformHttp/client';
-import { Account, FamilyOperations, OperationCall, QueryPage } from '../operations';
+import { Account, FamilyOperations, OperationCall, QueryOf, QueryPage, typedOperations } from '../operations';
+import { tiktokAdsOperationSchemas } from './schemas';
+
+type Query = QueryOf<typeof tiktokAdsOperationSchemas>;
 import { flattenRow } from '../rows';
 import { conflict, invalid, platformRefused } from '../../shared/errors';
 
@@ -96,11 +99,11 @@ function reportRow(item: unknown): Record<string, unknown> {
   return flat;
 }
 
-async function report(call: OperationCall, q: Record<string, unknown>, cursor?: string): Promise<QueryPage> {
+async function report(call: OperationCall, q: Query, cursor?: string): Promise<QueryPage> {
   if (cursor !== undefined && !PAGE.test(cursor)) {
     throw invalid("The session's cursor is not a TikTok page number; run the query again.");
   }
-  const advertiser = (q.advertiser_id as string | undefined) ?? call.accountId ?? call.config.advertiser_id;
+  const advertiser = q.advertiser_id ?? call.accountId ?? call.config.advertiser_id;
   if (!advertiser) {
     throw invalid(
       'Name an advertiser: query.advertiser_id, select one with POST …/account, or set advertiser_id in the configuration.',
@@ -118,17 +121,17 @@ async function report(call: OperationCall, q: Record<string, unknown>, cursor?: 
       url: `${api(call)}/report/integrated/get/`,
       query: {
         advertiser_id: advertiser,
-        report_type: (q.report_type as string | undefined) ?? 'BASIC',
-        data_level: (q.data_level as string | undefined) ?? 'AUCTION_CAMPAIGN',
+        report_type: q.report_type ?? 'BASIC',
+        data_level: q.data_level ?? 'AUCTION_CAMPAIGN',
         dimensions: JSON.stringify(q.dimensions),
         metrics: JSON.stringify(q.metrics),
-        start_date: lifetime ? undefined : (q.start_date as string),
-        end_date: lifetime ? undefined : (q.end_date as string),
+        start_date: lifetime ? undefined : q.start_date,
+        end_date: lifetime ? undefined : q.end_date,
         query_lifetime: lifetime ? 'true' : undefined,
-        order_field: q.order_field as string | undefined,
-        order_type: q.order_type as string | undefined,
+        order_field: q.order_field,
+        order_type: q.order_type,
         page: String(page),
-        page_size: String((q.page_size as number | undefined) ?? DEFAULT_PAGE_SIZE),
+        page_size: String(q.page_size ?? DEFAULT_PAGE_SIZE),
       },
     },
     { report: true },
@@ -140,8 +143,7 @@ async function report(call: OperationCall, q: Record<string, unknown>, cursor?: 
   return { rows, cursor: more ? String(page + 1) : undefined };
 }
 
-async function execute(): Promise<unknown> {
-  throw invalid('TikTok Ads has no execute operations.');
-}
-
-export const tiktokAdsOperations: FamilyOperations = { accounts, query: report, execute };
+export const tiktokAdsOperations: FamilyOperations = typedOperations(
+  { tiktok_ads: tiktokAdsOperationSchemas },
+  { accounts, query: report, execute: {} },
+);

@@ -1,7 +1,5 @@
 // The native `query` of the TikTok Ads type, as a JSON Schema: one synchronous report of
 // GET /report/integrated/get/ in TikTok's own names (data levels, dimensions, metrics).
-import { JsonSchema } from '../../catalog/types';
-
 export const DATA_LEVELS = ['AUCTION_ADVERTISER', 'AUCTION_CAMPAIGN', 'AUCTION_ADGROUP', 'AUCTION_AD'];
 /** The ID dimensions of a BASIC report (one, matching the data level) and its daily time dimension. */
 export const BASIC_DIMENSIONS = ['advertiser_id', 'campaign_id', 'adgroup_id', 'ad_id', 'stat_time_day'];
@@ -9,7 +7,7 @@ export const BASIC_DIMENSIONS = ['advertiser_id', 'campaign_id', 'adgroup_id', '
 export const MAX_PAGE_SIZE = 1000;
 const DAY = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
 
-export const tiktokAdsQuerySchema: JsonSchema = {
+export const tiktokAdsQuerySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['dimensions', 'metrics'],
@@ -62,4 +60,7 @@ export const tiktokAdsQuerySchema: JsonSchema = {
     order_field: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$', description: 'A metric to sort by' },
     order_type: { enum: ['ASC', 'DESC'] },
   },
-};
+} as const;
+
+/** No executes: TikTok Ads is read-only here. */
+export const tiktokAdsOperationSchemas = { query: tiktokAdsQuerySchema, execute: {} } as const;

@@ -101,14 +101,17 @@ async function query(call: OperationCall, q: Query, cursor?: string): Promise<Qu
   throw invalid(`Unknown resource ${resource}.`);
 }
 
-export const xOperations: FamilyOperations = typedOperations([xOperationSchemas], {
-  accounts,
-  query,
-  execute: {
-    create_post: async (call, p) => {
-      // Not idempotent: a retried POST could publish twice, so only the framework's token renewal retries it.
-      const res = await call.api({ method: 'POST', url: `${api(call)}/tweets`, json: { text: p.text } });
-      return { id: field(res.body, 'data', 'id'), text: field(res.body, 'data', 'text') };
+export const xOperations: FamilyOperations = typedOperations(
+  { twitter: xOperationSchemas },
+  {
+    accounts,
+    query,
+    execute: {
+      create_post: async (call, p) => {
+        // Not idempotent: a retried POST could publish twice, so only the framework's token renewal retries it.
+        const res = await call.api({ method: 'POST', url: `${api(call)}/tweets`, json: { text: p.text } });
+        return { id: field(res.body, 'data', 'id'), text: field(res.body, 'data', 'text') };
+      },
     },
   },
-});
+);
