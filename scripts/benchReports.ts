@@ -1,5 +1,5 @@
-// The reports part of `npm run bench`: a daily, campaign-level report over the fakes of Meta, Google Ads and
-// LinkedIn (and TikTok ads where it is available), each adding BENCH_REPORT_LATENCY_MS (150) to every call and
+// The reports part of `npm run bench`: a daily, campaign-level report over the fakes of Meta, Google Ads,
+// LinkedIn and TikTok Ads, each adding BENCH_REPORT_LATENCY_MS (150) to every call and
 // holding 50 campaigns. Measured in one run:
 //   1. time to all rows of a 90-day report, through POST /v1/connectors/reports, for each platform alone and
 //      for all of them at once; target: all at once ≤ 1.2 × the slowest alone;
@@ -16,6 +16,7 @@ import { GoogleFake } from '../test/fakes/google';
 import { addDays, isoDay } from '../test/fakes/http';
 import { LinkedInFake } from '../test/fakes/linkedin';
 import { MetaFake, seedCampaigns } from '../test/fakes/meta';
+import { TikTokAdsFake } from '../test/fakes/tiktokAds';
 
 const TARGET_RATIO = 1.2;
 const CAMPAIGNS = 50;
@@ -128,6 +129,10 @@ export async function reportsBench() {
     campaignsOf: { customerId: GOOGLE_CUSTOMER, count: CAMPAIGNS },
   });
   const linkedin = await LinkedInFake.start({ latencyMs, benchAccount: true });
+  // The EUR advertiser (Europe/Berlin) holds 50 campaigns.
+  const tiktokAds = await TikTokAdsFake.start({ latencyMs });
+  const tiktokAdvertiser = tiktokAds.advertisers.find((a) => a.campaigns.length === CAMPAIGNS);
+  if (!tiktokAdvertiser) throw new Error(`no seeded TikTok advertiser with ${CAMPAIGNS} campaigns`);
   const apps = {
     meta: { app_id: '5555555566', app_secret: 'bench-meta-reports-0123456789' },
     google_ads: {
@@ -135,10 +140,12 @@ export async function reportsBench() {
       client_secret: 'bench-google-reports-0123',
     },
     linkedin: { client_id: 'benchReports', client_secret: 'bench-linkedin-reports-0123456789' },
+    tiktok_ads: { app_id: '7000000000000000777', secret: 'bench-tiktok-ads-reports-0123456789' },
   };
   meta.addApp({ clientId: apps.meta.app_id, clientSecret: apps.meta.app_secret });
   google.addApp({ clientId: apps.google_ads.client_id, clientSecret: apps.google_ads.client_secret });
   linkedin.addApp({ clientId: apps.linkedin.client_id, clientSecret: apps.linkedin.client_secret });
+  tiktokAds.addApp({ clientId: apps.tiktok_ads.app_id, clientSecret: apps.tiktok_ads.secret });
   const dataDir = mkdtempSync(join(tmpdir(), 'st-bench-reports-'));
   const azurite = await startAzurite(undefined);
   const hostEnv = {
@@ -150,6 +157,7 @@ export async function reportsBench() {
     ...meta.env(),
     ...google.env(),
     ...linkedin.env(),
+    ...tiktokAds.env(),
   };
   const host = await startHost(hostEnv);
   try {
@@ -160,6 +168,10 @@ export async function reportsBench() {
       meta: { id: await connect(call, 'meta', apps.meta), account_id: `act_${META_ACCOUNT}` },
       google_ads: { id: await connect(call, 'google_ads', apps.google_ads), account_id: GOOGLE_CUSTOMER },
       linkedin: { id: await connect(call, 'linkedin', apps.linkedin), account_id: LINKEDIN_ACCOUNT },
+      tiktok_ads: {
+        id: await connect(call, 'tiktok_ads', apps.tiktok_ads),
+        account_id: tiktokAdvertiser.advertiser_id,
+      },
     };
     const all = Object.values(targets);
     await runReport(call, all, 7); // warm every path once
@@ -206,7 +218,7 @@ export async function reportsBench() {
     return { alone, together, ratio, memory };
   } finally {
     await stopHost(host);
-    await Promise.all([meta.close(), google.close(), linkedin.close()]);
+    await Promise.all([meta.close(), google.close(), linkedin.close(), tiktokAds.close()]);
     await azurite.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -208,6 +208,9 @@ function typeLines(typeWidth: number): string[] {
         : []),
       `    ${(entry.account_id ? '' : type).padEnd(typeWidth)}  query     ${JSON.stringify({ query: entry.query })}`,
       `    ${pad}  message   {"type":"next_page"}   ${entry.nextPage === 'rows' ? '→ the next rows' : '→ 409 no_next_page (this report comes in one answer)'}`,
+      ...(entry.report
+        ? [`    ${pad}  query     ${JSON.stringify({ report: entry.report })}   → the unified report's rows`]
+        : []),
       `    ${pad}  execute   ${executeLine(entry.execute)}`,
     ];
   });

@@ -1,5 +1,5 @@
 // What the sandbox guide shows for each connector type: an account to pick, a query that returns rows, what
-// next_page does after it, and an execute (or why the type has none), all with ids the fakes seed. test/sandbox.test.ts runs every one
+// next_page does after it, the unified report (types with the `report` capability), and an execute (or why the type has none), all with ids the fakes seed. test/sandbox.test.ts runs every one
 // of them against a real sandbox, so the guide cannot drift from what works.
 import { GOOGLE_SEED } from '../test/fakes/google';
 import { META_SEED } from '../test/fakes/meta';
@@ -12,6 +12,8 @@ export interface GuideEntry {
   query: Record<string, unknown>;
   /** What next_page answers after that query. */
   nextPage: 'rows' | 'no_next_page';
+  /** For the types with the `report` capability: a unified report body that answers rows. */
+  report?: Record<string, unknown>;
   /**
    * An execute that works, or, for a type without execute operations, the 400 it answers instead. `accepted`:
    * it answers 202 because the platform finishes it later (message publish_status follows it).
@@ -29,6 +31,13 @@ const TIKTOK_OPEN_ID = '-000aSandboxOpenId0000000000000001';
 const X_USER = '1700000000000000001';
 /** The EUR advertiser (Europe/Berlin, 50 campaigns): a week of daily campaign rows spans several pages. */
 const TIKTOK_ADVERTISER = seedAdvertisers()[0].advertiser_id;
+/** The same unified report on every type that answers one (each names its own account). */
+const report = (accountId: string) => ({
+  account_id: accountId,
+  metrics: ['spend', 'impressions', 'clicks', 'cpc'],
+  dimensions: ['date', 'campaign'],
+  date_preset: 'last_7d',
+});
 
 export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
   meta: {
@@ -42,6 +51,7 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
       limit: 5,
     },
     nextPage: 'rows',
+    report: report(AD_ACCOUNT),
     execute: { operation: 'publish_post', params: { page_id: PAGE, message: 'Hello from the sandbox' } },
   },
   facebook: {
@@ -70,6 +80,7 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
         'WHERE segments.date DURING LAST_7_DAYS ORDER BY campaign.id',
     },
     nextPage: 'rows',
+    report: report(GOOGLE_CLIENT),
     execute: {
       operation: 'update_campaign_status',
       params: { campaign_id: GOOGLE_CAMPAIGN, status: 'PAUSED' },
@@ -108,6 +119,7 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
     },
     // LinkedIn's ad analytics come in one answer: next_page says there is no next page.
     nextPage: 'no_next_page',
+    report: report('5001'),
     execute: { operation: 'create_post', params: { organization_id: '123', text: 'Hello from the sandbox' } },
   },
   tiktok: {
@@ -136,8 +148,9 @@ export const SANDBOX_GUIDE: Record<FakeConnectorType, GuideEntry> = {
       page_size: 50,
     },
     nextPage: 'rows',
-    // The type reads reports only: its execute answers 400 for any operation, listing none available.
-    execute: { none: 'TikTok Ads has no execute operations (any answers 400)' },
+    report: report(TIKTOK_ADVERTISER),
+    // The type reads reports only: its execute answers 400 for any operation, saying it has none.
+    execute: { none: 'TikTok Ads has no execute operations (any answers 400 saying so)' },
   },
 };
 

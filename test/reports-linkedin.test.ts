@@ -187,7 +187,8 @@ describe('the same report body against the fake’s figures', () => {
 
 describe('the 15,000-element cap', () => {
   it('splits a range whose answer LinkedIn would cut, so no row is lost', async () => {
-    const start = addDays(today(), -90);
+    // 30 days (one slice) of 600 campaigns: 18,000 elements, which LinkedIn would cut at 15,000.
+    const start = addDays(today(), -30);
     const end = addDays(today(), -1);
     const truncatedBefore = linkedin.analyticsStats.truncated;
     const { rows, warnings } = await allPages({

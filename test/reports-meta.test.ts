@@ -192,6 +192,88 @@ describe('the same report body against the fake’s figures', () => {
   });
 });
 
+describe('breakdowns: country and device', () => {
+  const since = addDays(today(), -12);
+  const until = addDays(today(), -6);
+
+  it('answers daily rows by country (ISO alpha-2) from breakdowns=country, each the fake’s own figure', async () => {
+    const res = await report({
+      account_id: USD,
+      metrics: ['spend', 'impressions', 'clicks', 'reach'],
+      dimensions: ['date', 'country'],
+      date_range: { start: since, end: until },
+    });
+    expect(res.status).toBe(200);
+    const expected = meta.expectedInsights(USD, {
+      fields: 'account_id,account_name,spend,impressions,inline_link_clicks,reach',
+      level: 'account',
+      time_range: JSON.stringify({ since, until }),
+      time_increment: '1',
+      breakdowns: 'country',
+    });
+    expect(expected.length).toBeGreaterThan(7);
+    const rows: Row[] = res.body.data.rows;
+    expect(rows).toHaveLength(expected.length);
+    for (const native of expected) {
+      const row = rows.find((r) => r.date === native.date_start && r.country_id === native.country);
+      expect(row).toEqual({
+        platform: 'meta',
+        account_id: USD,
+        currency: 'USD',
+        date: native.date_start,
+        country_id: expect.stringMatching(/^[A-Z]{2}$/),
+        country_name: null,
+        spend: Number(native.spend),
+        impressions: Number(native.impressions),
+        clicks: Number(native.inline_link_clicks),
+        reach: Number(native.reach),
+      });
+    }
+  });
+
+  it('answers campaign rows by device from breakdowns=device_platform over the whole range', async () => {
+    const res = await report({
+      account_id: EUR,
+      metrics: ['spend', 'impressions', 'cpm'],
+      dimensions: ['campaign', 'device'],
+      date_range: { start: since, end: until },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.data.report).toEqual(
+      expect.objectContaining({ currency: 'EUR', time_zone: 'Europe/Berlin', time_increment: 'all' }),
+    );
+    const expected = meta.expectedInsights(EUR, {
+      fields: 'account_id,account_name,campaign_id,campaign_name,spend,impressions',
+      level: 'campaign',
+      time_range: JSON.stringify({ since, until }),
+      time_increment: 'all_days',
+      breakdowns: 'device_platform',
+    });
+    const rows: Row[] = res.body.data.rows;
+    expect(rows).toHaveLength(expected.length);
+    expect(new Set(rows.map((r) => r.device_id))).toEqual(new Set(expected.map((n) => n.device_platform)));
+    for (const native of expected) {
+      const row = rows.find(
+        (r) => r.campaign_id === native.campaign_id && r.device_id === native.device_platform,
+      );
+      const spend = Number(native.spend);
+      const impressions = Number(native.impressions);
+      expect(row).toEqual({
+        platform: 'meta',
+        account_id: EUR,
+        currency: 'EUR',
+        campaign_id: native.campaign_id,
+        campaign_name: native.campaign_name,
+        device_id: native.device_platform,
+        device_name: null,
+        spend,
+        impressions,
+        cpm: impressions > 0 ? expect.closeTo((spend / impressions) * 1000, 4) : null,
+      });
+    }
+  });
+});
+
 describe('reach is never summed', () => {
   it('asks Meta for each week (weeks start Monday; a mid-week start is a partial first week)', async () => {
     // A Wednesday three weeks back, to the Sunday two weeks later.

@@ -182,7 +182,7 @@ describe('npm run sandbox', () => {
   );
 
   it.each(SANDBOX_APPS.map((a) => a.type))(
-    '%s: the guide’s account, query (rows), next_page and execute work with the seeded ids',
+    '%s: the guide’s account, query (rows), next_page, report and execute work with the seeded ids',
     async (type) => {
       const id = connected.get(type);
       if (!id) throw new Error(`no ${type} connection`);
@@ -211,15 +211,29 @@ describe('npm run sandbox', () => {
         expect(next.status).toBe(409);
         expect(next.body.code).toBe('no_next_page');
       }
+      if (guide.report) {
+        const reported = await api('POST', ops('query'), {
+          body: { report: guide.report },
+          headers: session,
+        });
+        expect({ status: reported.status, error: reported.body.error }).toEqual({
+          status: 200,
+          error: undefined,
+        });
+        expect(reported.body.data.rows.length).toBeGreaterThan(0);
+        expect(reported.body.data.rows[0]).toEqual(
+          expect.objectContaining({ platform: type, account_id: guide.report.account_id }),
+        );
+      }
       if ('none' in guide.execute) {
-        // A type without execute operations: any operation answers 400 listing none available.
+        // A type without execute operations: any operation answers 400 saying it has none.
         const refused = await api('POST', ops('execute'), {
           body: { operation: 'publish_post', params: {} },
           headers: session,
         });
         expect({ status: refused.status, error: refused.body.error }).toEqual({
           status: 400,
-          error: `Unknown operation 'publish_post' for ${type}; available: .`,
+          error: `${type} has no execute operations: it only reads (POST …/query with a query or a report).`,
         });
       } else {
         const { accepted, ...body } = guide.execute;
@@ -236,6 +250,7 @@ describe('npm run sandbox', () => {
     for (const app of SANDBOX_APPS) {
       const guide = SANDBOX_GUIDE[app.type];
       expect(output).toContain(JSON.stringify({ query: guide.query }));
+      if (guide.report) expect(output).toContain(JSON.stringify({ report: guide.report }));
       expect(output).toContain(executeLine(guide.execute));
     }
   });

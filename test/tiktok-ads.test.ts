@@ -52,7 +52,7 @@ describe('catalog', () => {
     expect(res.body.data).toEqual(
       expect.objectContaining({
         type: 'tiktok_ads',
-        capabilities: ['oauth', 'verify', 'metadata', 'query', 'message'],
+        capabilities: ['oauth', 'verify', 'metadata', 'query', 'message', 'report'],
         oauth: expect.objectContaining({ refresh: 'none' }),
       }),
     );

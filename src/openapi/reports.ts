@@ -10,7 +10,7 @@ export const reportRequest: JsonSchema = {
   ...reportSchema({
     type: 'object',
     description:
-      'The conversion definition (Meta: action_types, attribution_windows; Google Ads: source; LinkedIn: fields); GET /v1/connectors/reporting/fields shows each type’s schema and default',
+      'The conversion definition (Meta: action_types, attribution_windows; Google Ads: source; LinkedIn: fields; TikTok Ads: event, attribution_window_days); GET /v1/connectors/reporting/fields shows each type’s schema and default',
   }),
   description:
     'A unified report: canonical metrics and dimensions, the same on every type with the report capability',

@@ -205,8 +205,11 @@ export async function execute(scope: OperationScope, body: ExecuteInput) {
   const { stored, storedSession, session, family } = await begin(scope, (definition) => {
     const result = validateExecute(definition.type, operation, p);
     if (!result) {
+      const available = Object.keys(definition.operations.execute);
       throw invalid(
-        `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${Object.keys(definition.operations.execute).join(', ')}.`,
+        available.length
+          ? `Unknown operation '${operation.slice(0, 64)}' for ${definition.type}; available: ${available.join(', ')}.`
+          : `${definition.type} has no execute operations: it only reads (POST …/query with a query or a report).`,
         { code: 'unknown_operation' },
       );
     }

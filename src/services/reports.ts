@@ -240,7 +240,9 @@ function infoOf(
   warnings: string[],
 ): ReportInfo {
   const zone = reporter.mapping.timeZone.fixed ?? cursor.a.timeZone;
-  const firstOpen = addDays(todayIn(zone), -reporter.mapping.restatement.days);
+  const conversions = planOf(request, reporter, cursor.a).conversions;
+  const days = reporter.restatementDays?.(conversions) ?? reporter.mapping.restatement.days;
+  const firstOpen = addDays(todayIn(zone), -days);
   const increment = incrementOf(request);
   const notes = [...warnings];
   if (increment === 'week' && mondayOf(cursor.since) !== cursor.since) {
@@ -256,7 +258,7 @@ function infoOf(
     time_zone: zone,
     date_range: { start: cursor.since, end: cursor.until },
     time_increment: increment,
-    conversions: planOf(request, reporter, cursor.a).conversions,
+    conversions,
     restatable_from: cursor.until < firstOpen ? null : cursor.since > firstOpen ? cursor.since : firstOpen,
     warnings: notes,
   };

@@ -161,7 +161,7 @@ export interface LinkedInFakeOptions {
   /** Time source in epoch ms, so tests can age codes and tokens, and pick the active versions. */
   clock?: Clock;
   /**
-   * Adds ad accounts 5003 (GBP, 210 campaigns: a daily campaign report of 90 days passes the 15,000-element
+   * Adds ad accounts 5003 (GBP, 600 campaigns: a daily campaign report of 30 days passes the 15,000-element
    * cap) and 5004 (15,050 campaigns: one day alone passes it).
    */
   largeAccounts?: boolean;
@@ -565,7 +565,7 @@ export class LinkedInFake extends TokenPairFakeBase<LinkedInGrant> {
         { account: 'urn:li:sponsoredAccount:5004', role: 'VIEWER' },
       );
       this.campaigns.push(
-        ...largeAccountCampaigns(5003, 210, 20_001),
+        ...largeAccountCampaigns(5003, 600, 20_001),
         ...largeAccountCampaigns(5004, 15_050, 30_001),
       );
     }

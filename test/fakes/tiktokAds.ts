@@ -7,6 +7,8 @@
 // 40001 no permission / app_id or secret refused at the token endpoint [unconfirmed], 40002 invalid parameter
 // (also a bad auth_code [unconfirmed]), 40100 too many requests, 40102 token expired, 40104 token missing,
 // 40105 token invalid, 40067 report too large [unconfirmed threshold], 50000 system error.
+// Figures are strings; "-" where a figure is not available: a ratio without a denominator, and the conversion
+// metrics of campaigns that track no event (the seeded Brand Lift campaigns) [unconfirmed reading of "-"].
 import { randomBytes } from 'node:crypto';
 import { TokenPairFakeBase } from './base';
 import {
@@ -111,6 +113,16 @@ const DERIVED: Record<string, Derived> = {
   complete_payment_roas: { of: (f) => [f.total_complete_payment_rate, f.spend], scale: 1, money: false },
 };
 const MONEY = new Set(['spend', 'total_complete_payment_rate']);
+/** Metrics of conversion events: "-" for an entity none of whose campaigns tracks one. */
+const CONVERSION_METRICS = new Set([
+  'conversion',
+  'complete_payment',
+  'total_complete_payment_rate',
+  'cost_per_conversion',
+  'conversion_rate',
+  'cost_per_complete_payment',
+  'complete_payment_roas',
+]);
 /** Attribute metrics and the highest level that has them. */
 const ATTRIBUTES: Record<string, Level> = {
   campaign_name: 'campaign',
@@ -134,6 +146,8 @@ export interface TikTokAdsFakeOptions {
   interactiveConsent?: boolean;
   port?: number;
   clock?: Clock;
+  /** Delay before every answer, in ms (benchmarks). */
+  latencyMs?: number;
   /** API calls per app per minute before code 40100. */
   rateLimitPerMinute?: number;
   /** Rows one report may hold before code 40067 asks for a smaller one. */
@@ -196,6 +210,8 @@ export class TikTokAdsFake extends TokenPairFakeBase<AdsGrant> {
   readonly user: TikTokAdsUser = DEFAULT_USER;
   /** The seeded advertisers: EUR in Europe/Berlin (50 campaigns), JPY in Asia/Tokyo, USD in America/Los_Angeles. */
   readonly advertisers: SeedAdvertiser[] = seedAdvertisers();
+  /** The parameters of every report request that reached the report route, in order (what a test checks). */
+  readonly reportLog: Array<Record<string, string>> = [];
   /** Advertisers a consent grants; all seeded ones unless set. */
   grantedAdvertisers: string[] = this.advertisers.map((a) => a.advertiser_id);
 
@@ -279,7 +295,7 @@ export class TikTokAdsFake extends TokenPairFakeBase<AdsGrant> {
     const entity = this.entities(adv, level).find((e) => level === 'advertiser' || e.id === query.id);
     if (!entity) throw new Error(`No ${level} ${query.id ?? ''} under ${query.advertiserId}`);
     const figures = this.figures(adv, entity, daysBetween(query.start, query.end));
-    const text = this.metricValue(adv, figures, query.metric);
+    const text = this.metricValue(adv, figures, query.metric, entity);
     return text === '-' ? null : Number(text);
   }
 
@@ -483,6 +499,7 @@ export class TikTokAdsFake extends TokenPairFakeBase<AdsGrant> {
 
   private report(req: FakeRequest, grant: AdsGrant): FakeResponse {
     const q = req.url.searchParams;
+    this.reportLog.push(Object.fromEntries(q.entries()));
     const bad = (message: string) => this.fail(CODES.invalidParameter, message);
     const unknownParam = [...q.keys()].find((k) => !REPORT_PARAMS.has(k));
     if (unknownParam !== undefined) return bad(`${unknownParam}: Unknown field.`);
@@ -597,7 +614,10 @@ export class TikTokAdsFake extends TokenPairFakeBase<AdsGrant> {
         ...(r.day !== undefined ? { stat_time_day: `${r.day} 00:00:00` } : {}),
       },
       metrics: Object.fromEntries(
-        (metrics as string[]).map((m) => [m, r.entity.attributes[m] ?? this.metricValue(adv, r.figures, m)]),
+        (metrics as string[]).map((m) => [
+          m,
+          r.entity.attributes[m] ?? this.metricValue(adv, r.figures, m, r.entity),
+        ]),
       ),
     }));
     return this.ok({
@@ -611,8 +631,14 @@ export class TikTokAdsFake extends TokenPairFakeBase<AdsGrant> {
     return (ADDITIVE as readonly string[]).includes(metric) || metric === 'reach' || metric in DERIVED;
   }
 
-  /** A metric as TikTok writes it: a string, money with the currency's decimals, "-" where undefined. */
-  private metricValue(adv: SeedAdvertiser, f: DayFigures, metric: string): string {
+  /**
+   * A metric as TikTok writes it: a string, money with the currency's decimals, "-" where undefined (a ratio
+   * without a denominator, conversions of an entity that tracks none).
+   */
+  private metricValue(adv: SeedAdvertiser, f: DayFigures, metric: string, entity: Entity): string {
+    if (CONVERSION_METRICS.has(metric) && !entity.ads.some(({ campaign }) => campaign.conversion_tracking)) {
+      return '-';
+    }
     const decimals = CURRENCY_DECIMALS[adv.currency] ?? 2;
     if (MONEY.has(metric)) return (f[metric as keyof DayFigures] / 10 ** decimals).toFixed(decimals);
     if (metric in DERIVED) {

@@ -26,6 +26,11 @@ export interface SeedCampaign {
   campaign_name: string;
   /** The first day (advertiser-local) the campaign delivered. */
   start_day: string;
+  /**
+   * Whether the campaign optimizes for a tracked event. Without one (brand campaigns), TikTok writes "-" for
+   * its conversion metrics rather than 0. [unconfirmed: our reading of "-" as "not available"]
+   */
+  conversion_tracking: boolean;
   adgroups: SeedAdGroup[];
 }
 
@@ -142,6 +147,7 @@ export function seedAdvertisers(): SeedAdvertiser[] {
         campaign_id: campaignId,
         campaign_name: `Campaign ${pad(c)} · ${THEMES[c % THEMES.length]}`,
         start_day: addDays(DATA_START, startOffset),
+        conversion_tracking: THEMES[c % THEMES.length] !== 'Brand Lift',
         adgroups,
       });
     }
@@ -181,7 +187,7 @@ export function adDay(
   // CPM in minor units: 3 to 12 EUR/USD, 400 to 1,500 yen.
   const cpm = currency === 'JPY' ? pick(d, 8, 400, 1500) : pick(d, 8, 300, 1200);
   const spend = Math.floor((impressions * cpm) / 1000);
-  const conversion = Math.floor((clicks * pick(d, 12, 0, 120)) / 1000);
+  const conversion = campaign.conversion_tracking ? Math.floor((clicks * pick(d, 12, 0, 120)) / 1000) : 0;
   const completePayment = Math.floor((conversion * pick(d, 16, 50, 90)) / 100);
   const orderValue = currency === 'JPY' ? pick(d, 20, 2000, 12000) : pick(d, 20, 1500, 9000);
   const plays = Math.floor((impressions * pick(d, 24, 200, 600)) / 1000);

@@ -4,6 +4,7 @@ import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
 import { flattenRow } from '../rows';
 import { Dimension } from '../reporting/canonical';
+import { chunkRange, DAILY_SLICE_DAYS } from '../reporting/dates';
 import {
   CanonicalRow,
   FamilyReporter,
@@ -156,9 +157,13 @@ async function page(
   return { rows, cursor: typeof next === 'string' && next ? next : undefined };
 }
 
-/** Google buckets weeks on Mondays and months on the 1st itself: one slice covers the range. */
-const slices = (plan: ReportPlan, since: string, until: string): ReportSlice[] => [
-  { since, until, increment: plan.increment },
-];
+/**
+ * Google buckets weeks on Mondays and months on the 1st itself: one slice covers the range. Daily rows are
+ * asked 30 days at a time, so an answer holds 30 days of rows, not up to a 10,000-row page of a long range.
+ */
+const slices = (plan: ReportPlan, since: string, until: string): ReportSlice[] =>
+  plan.increment === 'day'
+    ? chunkRange(since, until, DAILY_SLICE_DAYS).map(([s, u]) => ({ since: s, until: u, increment: 'day' }))
+    : [{ since, until, increment: plan.increment }];
 
 export const googleAdsReporter: FamilyReporter = { mapping: googleAdsReportMapping, account, slices, page };

@@ -5,7 +5,7 @@
 import { field } from '../../platformHttp/client';
 import { OperationCall } from '../operations';
 import { Dimension } from '../reporting/canonical';
-import { weeksOf } from '../reporting/dates';
+import { chunkRange, DAILY_SLICE_DAYS, weeksOf } from '../reporting/dates';
 import {
   CanonicalRow,
   FamilyReporter,
@@ -124,8 +124,18 @@ async function account(call: OperationCall, accountId: string | undefined) {
   return { id, currency: String(field(res.body, 'currency') ?? ''), timeZone: 'UTC' };
 }
 
-/** Weeks are asked one by one (LinkedIn has no weekly granularity); everything else in one slice. */
+/**
+ * Weeks are asked one by one (LinkedIn has no weekly granularity); days 30 at a time, so an answer holds 30 days
+ * of rows rather than up to 15,000 elements of a long range; months and all in one slice.
+ */
 function slices(plan: ReportPlan, since: string, until: string): ReportSlice[] {
+  if (plan.increment === 'day') {
+    return chunkRange(since, until, DAILY_SLICE_DAYS).map(([s, u]) => ({
+      since: s,
+      until: u,
+      increment: 'day',
+    }));
+  }
   if (plan.increment !== 'week') return [{ since, until, increment: plan.increment }];
   return weeksOf(since, until).map(([s, u]) => ({ since: s, until: u, increment: 'week' as const }));
 }

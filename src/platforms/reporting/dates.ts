@@ -76,6 +76,12 @@ export function presetRange(preset: string, today: string): { since: string; unt
   }
 }
 
+/**
+ * Days a daily report asks a platform for at once when the platform itself sets no shorter limit: an answer
+ * then holds at most this many days of rows per entity, however long the range (memory stays flat).
+ */
+export const DAILY_SLICE_DAYS = 30;
+
 /** The range cut into pieces of at most maxDays, in order. */
 export function chunkRange(since: string, until: string, maxDays: number): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -105,4 +111,16 @@ export function halve(since: string, until: string): Array<[string, string]> | u
     [since, mid],
     [addDays(mid, 1), until],
   ];
+}
+
+/** Calendar months, the first and last clipped to the range. */
+export function monthsOf(since: string, until: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let start = since; start <= until; ) {
+    const next = monthOf(addDays(monthOf(start), 31)); // the 1st of the next month
+    const last = addDays(next, -1);
+    out.push([start, last < until ? last : until]);
+    start = next;
+  }
+  return out;
 }

@@ -49,6 +49,8 @@ export interface ReportAccount {
   timeZone: string;
   /** How the platform is reached for this account (Google: the login-customer-id that worked). */
   via?: string;
+  /** The account's name, when the platform's report rows do not carry it (TikTok). */
+  name?: string;
 }
 
 /** One piece of a report the platform answers on its own: a date range at one native increment. */
@@ -90,6 +92,8 @@ export interface FamilyReporter {
   check?(dimensions: Dimension[]): string | undefined;
   /** The range cut into slices the platform answers (weeks aligned on Mondays, its range limits). */
   slices(plan: ReportPlan, since: string, until: string): ReportSlice[];
+  /** Days before today whose figures may still change under this conversion definition, when it decides. */
+  restatementDays?(conversions: Record<string, unknown>): number;
   /** One page of one slice. */
   page(call: OperationCall, plan: ReportPlan, slice: ReportSlice, cursor?: string): Promise<SlicePage>;
 }

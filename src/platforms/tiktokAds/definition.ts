@@ -19,9 +19,8 @@ export const tiktokAdsDefinitions: ConnectorDefinition[] = [
       'TikTok API for Business (Marketing API): the advertisers a person authorized, their currency and ' +
       'time zone, and reports on campaigns, ad groups and ads.',
     authType: 'oauth2',
-    // `report` joins when its reporter (src/platforms/registry/reporters.ts) does: the catalog promises only
-    // what a type answers.
-    capabilities: ['oauth', 'verify', 'metadata', 'query', 'message'],
+    // `report`: its reporter is src/platforms/tiktokAds/report.ts, declared in this family's index.ts.
+    capabilities: ['oauth', 'verify', 'metadata', 'query', 'message', 'report'],
     endpoints: {
       authorize: `${ORIGIN}/portal/auth`,
       token: `${ORIGIN}/open_api/${TIKTOK_ADS_API_VERSION}/oauth2/access_token/`,

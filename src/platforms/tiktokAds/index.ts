@@ -3,6 +3,7 @@ import { tiktokAdsApi } from './api';
 import { tiktokAdsAppProbe } from './verify';
 import { tiktokAdsDefinitions } from './definition';
 import { tiktokAdsOperations } from './operations';
+import { tiktokAdsReporter } from './report';
 
 export const tiktokAdsFamily: PlatformFamilyModule = {
   family: 'tiktok_ads',
@@ -10,4 +11,5 @@ export const tiktokAdsFamily: PlatformFamilyModule = {
   operations: tiktokAdsOperations,
   appProbe: tiktokAdsAppProbe,
   api: tiktokAdsApi,
+  reporters: { tiktok_ads: tiktokAdsReporter },
 };
