@@ -36,6 +36,10 @@ export interface MessageInput {
 }
 
 const SESSION_ID: JsonSchema = { type: 'string', minLength: 1, maxLength: INPUT_LIMITS.idLength };
+const DEFAULTS: JsonSchema = {
+  type: 'object',
+  description: 'set_defaults: the values to merge (null removes one)',
+};
 
 /** How a request names its session: X-Session-Id, else session_id in the body, else in the query. */
 const SESSION_HEADER: Record<string, ParameterContract> = {
@@ -259,11 +263,12 @@ export const operationContracts = {
         properties: {
           type: { enum: Object.keys(MESSAGE_TYPES), 'x-error-code': 'unknown_message' },
           cursor: { type: 'string', maxLength: INPUT_LIMITS.cursorLength },
-          defaults: { type: 'object', description: 'set_defaults: the values to merge (null removes one)' },
+          defaults: DEFAULTS,
           session_id: SESSION_ID,
         },
         if: { required: ['type'], properties: { type: { const: 'set_defaults' } } },
-        then: { required: ['defaults'] },
+        // The property is declared again where it is required: linters read a subschema on its own.
+        then: { required: ['defaults'], properties: { defaults: DEFAULTS } },
       },
     },
     responses: {
