@@ -48,6 +48,30 @@ const DEFAULT_YOUTUBE_DAILY_QUOTA = 10_000;
 /** Seeded Ads accounts have delivered every day for this many days, up to today. */
 const DELIVERY_DAYS = 90;
 const DEVICES = ['MOBILE', 'DESKTOP', 'TABLET'];
+/** Geo target constants (country level) as Google lists them; a customer's traffic comes from some of them. */
+const GEO_COUNTRIES: Array<{ id: number; code: string; name: string }> = [
+  { id: 2040, code: 'AT', name: 'Austria' },
+  { id: 2124, code: 'CA', name: 'Canada' },
+  { id: 2250, code: 'FR', name: 'France' },
+  { id: 2276, code: 'DE', name: 'Germany' },
+  { id: 2392, code: 'JP', name: 'Japan' },
+  { id: 2484, code: 'MX', name: 'Mexico' },
+  { id: 2756, code: 'CH', name: 'Switzerland' },
+  { id: 2826, code: 'GB', name: 'United Kingdom' },
+  { id: 2840, code: 'US', name: 'United States' },
+];
+/** Where each customer's clicks come from (country criterion ids); others: the United States alone. */
+const CUSTOMER_COUNTRIES: Record<string, number[]> = {
+  '2345678901': [2840, 2124, 2484],
+  '3456789012': [2276, 2040, 2756, 2250],
+};
+/** Ads per ad group in the fake (ids: the ad group's id followed by the ad's number). */
+const ADS_PER_GROUP = 3;
+/**
+ * geographic_view reports each country twice, once per location type: where people were (LOCATION_OF_PRESENCE,
+ * whose rows add up to the campaign's figures) and what they showed interest in (AREA_OF_INTEREST, overlapping).
+ */
+const LOCATION_TYPES = ['LOCATION_OF_PRESENCE', 'AREA_OF_INTEREST'];
 
 const SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
 export const GOOGLE_SCOPES = {
@@ -907,7 +931,7 @@ export class GoogleFake extends TokenPairFakeBase<string> {
       ...query.orderBy.map((o) => o.field),
     ].some((f) => f.startsWith('metrics.'));
     const records: FieldValues[] = [];
-    for (const entity of this.entities(query.from, customer)) {
+    for (const entity of this.entities(query.from, customer, query.select)) {
       const dateSlices = dateSegment ? groupDays(dates, dateSegment) : [dates];
       const deviceSlices = segmentedByDevice ? DEVICES.map((d) => [d]) : [DEVICES];
       for (const days of dateSlices) {
@@ -916,7 +940,7 @@ export class GoogleFake extends TokenPairFakeBase<string> {
           if (dateSegment) values[dateSegment] = segmentKey(days[0], dateSegment);
           if (segmentedByDevice) values['segments.device'] = devices[0];
           if (wantsMetrics)
-            Object.assign(values, metricValues(this.sumCounts(entity.adGroups, days, devices)));
+            Object.assign(values, metricValues(this.sumCounts(entity.adGroups, days, devices, entity.split)));
           records.push(values);
         }
       }
@@ -928,11 +952,61 @@ export class GoogleFake extends TokenPairFakeBase<string> {
     return filtered.map((r) => projectRow(r, query));
   }
 
-  private entities(from: string, customer: GoogleCustomerSeed): AdsEntity[] {
+  private entities(from: string, customer: GoogleCustomerSeed, select: string[]): AdsEntity[] {
     const customerValues = customerFieldValues(customer);
     const campaigns = this.campaigns.filter((c) => c.customerId === customer.id);
     const allGroups = campaigns.flatMap((c) => c.adGroups.map((g) => g.id));
     if (from === 'customer') return [{ values: customerValues, adGroups: allGroups }];
+    if (from === 'geo_target_constant')
+      return GEO_COUNTRIES.map((g) => ({ values: geoFieldValues(g), adGroups: [] }));
+    if (from === 'ad_group_ad') {
+      return campaigns.flatMap((c) =>
+        c.adGroups.flatMap((g) => {
+          const ads = adsOf(g);
+          return ads.map((ad) => ({
+            values: {
+              ...customerValues,
+              ...campaignFieldValues(c),
+              ...adGroupFieldValues(c, g),
+              ...adGroupAdFieldValues(c, g.id, ad),
+            },
+            adGroups: [g.id],
+            split: { seed: 'ad', key: ad.id, parts: ads.map((a) => a.id) },
+          }));
+        }),
+      );
+    }
+    if (from === 'geographic_view') {
+      // Campaign and ad group fields segment a geographic view; without them it is one row per country and type.
+      const countries = (CUSTOMER_COUNTRIES[customer.id] ?? [2840]).map(String);
+      const byGroup = select.some((f) => f.startsWith('ad_group.'));
+      const byCampaign = byGroup || select.some((f) => f.startsWith('campaign.'));
+      const scopes: Array<{ values: FieldValues; adGroups: string[] }> = byGroup
+        ? campaigns.flatMap((c) =>
+            c.adGroups.map((g) => ({
+              values: { ...campaignFieldValues(c), ...adGroupFieldValues(c, g) },
+              adGroups: [g.id],
+            })),
+          )
+        : byCampaign
+          ? campaigns.map((c) => ({ values: campaignFieldValues(c), adGroups: c.adGroups.map((g) => g.id) }))
+          : [{ values: {}, adGroups: allGroups }];
+      return scopes.flatMap((scope) =>
+        LOCATION_TYPES.flatMap((type) =>
+          countries.map((country) => ({
+            values: {
+              ...customerValues,
+              ...scope.values,
+              'geographic_view.resource_name': `customers/${customer.id}/geographicViews/${country}~${type}`,
+              'geographic_view.country_criterion_id': Number(country),
+              'geographic_view.location_type': type,
+            },
+            adGroups: scope.adGroups,
+            split: { seed: type, key: country, parts: countries },
+          })),
+        ),
+      );
+    }
     if (from === 'customer_client') {
       const clients = [customer, ...GOOGLE_SEED.customers.filter((c) => c.parent === customer.id)];
       return clients.map((c) => ({
@@ -954,11 +1028,14 @@ export class GoogleFake extends TokenPairFakeBase<string> {
     );
   }
 
-  private sumCounts(adGroups: string[], days: string[], devices: string[]): AdsCounts {
+  private sumCounts(adGroups: string[], days: string[], devices: string[], split?: AdsSplit): AdsCounts {
     const total = zeroAdsCounts();
     for (const group of adGroups) {
       for (const day of days) {
-        for (const device of devices) addAdsCounts(total, this.leafCounts(group, day, device));
+        for (const device of devices) {
+          const leaf = this.leafCounts(group, day, device);
+          addAdsCounts(total, split ? shareOf(leaf, split, `${group}|${day}|${device}`) : leaf);
+        }
       }
     }
     return total;
@@ -1633,6 +1710,24 @@ const FIELDS: Record<string, Record<string, FieldType>> = {
     ctr: 'double',
     average_cpc: 'double',
   },
+  ad_group_ad: {
+    resource_name: 'string',
+    status: 'string',
+    'ad.id': 'int64',
+    'ad.name': 'string',
+    'ad.type': 'string',
+    'ad.resource_name': 'string',
+  },
+  geographic_view: { resource_name: 'string', country_criterion_id: 'int64', location_type: 'string' },
+  geo_target_constant: {
+    resource_name: 'string',
+    id: 'int64',
+    name: 'string',
+    country_code: 'string',
+    target_type: 'string',
+    status: 'string',
+    canonical_name: 'string',
+  },
   segments: { date: 'date', week: 'date', month: 'date', device: 'string' },
 };
 /** What else a FROM resource lets a query select, besides metrics and segments. */
@@ -1641,7 +1736,12 @@ const ATTRIBUTED: Record<string, string[]> = {
   customer_client: ['customer_client', 'customer'],
   campaign: ['campaign', 'customer'],
   ad_group: ['ad_group', 'campaign', 'customer'],
+  ad_group_ad: ['ad_group_ad', 'ad_group', 'campaign', 'customer'],
+  geographic_view: ['geographic_view', 'ad_group', 'campaign', 'customer'],
+  geo_target_constant: ['geo_target_constant'],
 };
+/** Resources whose rows carry no metrics and no segments. */
+const CONSTANT_RESOURCES = ['customer_client', 'geo_target_constant'];
 const DURING = [
   'TODAY',
   'YESTERDAY',
@@ -1867,8 +1967,13 @@ function parseGaql(text: string): GaqlQuery | QueryError {
   return 'queryError' in tokens ? tokens : new GaqlParser(tokens).parse();
 }
 
+/** A field's resource: everything before the first dot (ad_group_ad.ad.id belongs to ad_group_ad). */
+function resourceOf(field: string): string {
+  return field.slice(0, field.indexOf('.'));
+}
+
 function fieldType(field: string): FieldType | undefined {
-  const dot = field.lastIndexOf('.');
+  const dot = field.indexOf('.');
   return FIELDS[field.slice(0, dot)]?.[field.slice(dot + 1)];
 }
 
@@ -1885,14 +1990,14 @@ function checkQuery(q: GaqlQuery, customer: GoogleCustomerSeed, today: string): 
   for (const field of referenced) {
     if (!fieldType(field))
       return { queryError: 'UNRECOGNIZED_FIELD', message: `Unrecognized field in the query: '${field}'.` };
-    const resource = field.slice(0, field.lastIndexOf('.'));
-    if (resource === 'metrics' && q.from === 'customer_client') {
+    const resource = resourceOf(field);
+    if (resource === 'metrics' && CONSTANT_RESOURCES.includes(q.from)) {
       return {
         queryError: 'PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE',
         message: `Cannot select or filter on the following metrics: '${field}' (could not support requested resources: 'CUSTOMER_CLIENT'), since metric is incompatible with the resource in the FROM clause or other selected segmenting resources.`,
       };
     }
-    if (resource === 'segments' && q.from === 'customer_client') {
+    if (resource === 'segments' && CONSTANT_RESOURCES.includes(q.from)) {
       return {
         queryError: 'PROHIBITED_SEGMENT_IN_SELECT_OR_WHERE_CLAUSE',
         message: `Cannot select or filter on the following segments: '${field}' (could not support requested resources: 'CUSTOMER_CLIENT'), since segment is incompatible with the resource in the FROM clause or other selected segmenting resources.`,
@@ -1905,7 +2010,11 @@ function checkQuery(q: GaqlQuery, customer: GoogleCustomerSeed, today: string): 
       };
     }
   }
-  if (customer.manager && q.from !== 'customer_client' && referenced.some((f) => f.startsWith('metrics.'))) {
+  if (
+    customer.manager &&
+    !CONSTANT_RESOURCES.includes(q.from) &&
+    referenced.some((f) => f.startsWith('metrics.'))
+  ) {
     return {
       queryError: 'REQUESTED_METRICS_FOR_MANAGER',
       message:
@@ -2075,7 +2184,7 @@ function projectRow(
   query: Pick<GaqlQuery, 'select' | 'from'>,
 ): Record<string, Record<string, unknown>> {
   const row: Record<string, Record<string, unknown>> = {};
-  const resources = new Set([query.from, ...query.select.map((f) => f.slice(0, f.lastIndexOf('.')))]);
+  const resources = new Set([query.from, ...query.select.map(resourceOf)]);
   for (const resource of resources) {
     if (resource === 'metrics' || resource === 'segments') continue;
     const name = record[`${resource}.resource_name`];
@@ -2084,10 +2193,16 @@ function projectRow(
   for (const field of query.select) {
     const value = record[field];
     if (value === undefined) continue;
-    const dot = field.lastIndexOf('.');
-    const resource = camel(field.slice(0, dot));
+    // Nested messages nest in the JSON too: ad_group_ad.ad.id is {"adGroupAd": {"ad": {"id": "…"}}}.
+    const [resource, ...path] = field.split('.').map(camel);
     row[resource] ??= {};
-    row[resource][camel(field.slice(dot + 1))] = fieldType(field) === 'int64' ? String(value) : value;
+    let into: Record<string, unknown> = row[resource];
+    for (const key of path.slice(0, -1)) {
+      const next = isRecord(into[key]) ? into[key] : {};
+      into[key] = next;
+      into = next;
+    }
+    into[path[path.length - 1]] = fieldType(field) === 'int64' ? String(value) : value;
   }
   return row;
 }
@@ -2095,6 +2210,62 @@ function projectRow(
 interface AdsEntity {
   values: FieldValues;
   adGroups: string[];
+  split?: AdsSplit;
+}
+
+/** An entity finer than an ad group (an ad, a country): its share of each ad group figure among its siblings. */
+interface AdsSplit {
+  seed: string;
+  key: string;
+  parts: string[];
+}
+
+/** The part's share of every count: integer shares of the whole, the rounding left to the first part. */
+function shareOf(whole: AdsCounts, split: AdsSplit, leafKey: string): AdsCounts {
+  const weights = split.parts.map((p) => seededInt(1, 9, leafKey, split.seed, p));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const index = split.parts.indexOf(split.key);
+  const out = zeroAdsCounts();
+  for (const k of Object.keys(out) as Array<keyof AdsCounts>) {
+    const shares = weights.map((w) => Math.floor((whole[k] * w) / sum));
+    const rest = whole[k] - shares.reduce((a, b) => a + b, 0);
+    out[k] = shares[index] + (index === 0 ? rest : 0);
+  }
+  return out;
+}
+
+function adsOf(g: { id: string; name: string }): Array<{ id: string; name: string }> {
+  return Array.from({ length: ADS_PER_GROUP }, (_, i) => ({
+    id: `${g.id}${i + 1}`,
+    name: `${g.name} / Ad ${i + 1}`,
+  }));
+}
+
+function adGroupAdFieldValues(
+  c: GoogleCampaignSeed,
+  groupId: string,
+  ad: { id: string; name: string },
+): FieldValues {
+  return {
+    'ad_group_ad.resource_name': `customers/${c.customerId}/adGroupAds/${groupId}~${ad.id}`,
+    'ad_group_ad.status': 'ENABLED',
+    'ad_group_ad.ad.resource_name': `customers/${c.customerId}/ads/${ad.id}`,
+    'ad_group_ad.ad.id': ad.id,
+    'ad_group_ad.ad.name': ad.name,
+    'ad_group_ad.ad.type': 'RESPONSIVE_SEARCH_AD',
+  };
+}
+
+function geoFieldValues(g: { id: number; code: string; name: string }): FieldValues {
+  return {
+    'geo_target_constant.resource_name': `geoTargetConstants/${g.id}`,
+    'geo_target_constant.id': g.id,
+    'geo_target_constant.name': g.name,
+    'geo_target_constant.country_code': g.code,
+    'geo_target_constant.target_type': 'Country',
+    'geo_target_constant.status': 'ENABLED',
+    'geo_target_constant.canonical_name': g.name,
+  };
 }
 
 interface AdsCounts {

@@ -33,6 +33,16 @@ export const googleAdsReportMapping: ReportMapping = {
     account: { field: 'customer' },
     campaign: { field: 'campaign' },
     ad_group: { field: 'ad_group' },
+    ad: {
+      field: 'ad_group_ad (ad_group_ad.ad.id, ad_group_ad.ad.name)',
+      note: 'with campaign and ad_group as well, each ad comes with its ad group and campaign',
+    },
+    country: {
+      field: 'geographic_view.country_criterion_id',
+      note:
+        'where people were (location_type LOCATION_OF_PRESENCE; areas of interest overlap and are left out); the ' +
+        'criterion id becomes its ISO code through geo_target_constant.country_code; not together with ad',
+    },
     device: { field: 'segments.device' },
   },
   timeZone: { source: 'customer.time_zone' },
@@ -51,10 +61,20 @@ export const googleAdsReportMapping: ReportMapping = {
   },
 };
 
+// The first dimension present names the FROM resource; geographic_view is segmented by campaign and ad group.
 const RESOURCES: Array<[Dimension, string]> = [
+  ['ad', 'ad_group_ad'],
+  ['country', 'geographic_view'],
   ['ad_group', 'ad_group'],
   ['campaign', 'campaign'],
 ];
+
+/** Google's geographic_view does not segment by ad. */
+function check(dimensions: Dimension[]): string | undefined {
+  return dimensions.includes('ad') && dimensions.includes('country')
+    ? 'dimensions ad and country cannot be reported together (geographic_view is not segmented by ad)'
+    : undefined;
+}
 
 const DATE_SEGMENT: Record<ReportSlice['increment'], string | undefined> = {
   day: 'segments.date',
@@ -65,10 +85,17 @@ const DATE_SEGMENT: Record<ReportSlice['increment'], string | undefined> = {
 
 function gaqlOf(plan: ReportPlan, slice: ReportSlice): string {
   const from = RESOURCES.find(([d]) => plan.dimensions.includes(d))?.[1] ?? 'customer';
+  const has = (d: Dimension) => plan.dimensions.includes(d);
+  // In geographic_view campaign and ad group fields segment the rows: select them only when asked for.
+  const byGroup =
+    from === 'ad_group' || from === 'ad_group_ad' || (from === 'geographic_view' && has('ad_group'));
+  const byCampaign = byGroup || from === 'campaign' || (from === 'geographic_view' && has('campaign'));
   const select: string[] = [];
-  if (plan.dimensions.includes('account')) select.push('customer.id', 'customer.descriptive_name');
-  if (from === 'campaign' || from === 'ad_group') select.push('campaign.id', 'campaign.name');
-  if (from === 'ad_group') select.push('ad_group.id', 'ad_group.name');
+  if (has('account')) select.push('customer.id', 'customer.descriptive_name');
+  if (byCampaign) select.push('campaign.id', 'campaign.name');
+  if (byGroup) select.push('ad_group.id', 'ad_group.name');
+  if (from === 'ad_group_ad') select.push('ad_group_ad.ad.id', 'ad_group_ad.ad.name');
+  if (from === 'geographic_view') select.push('geographic_view.country_criterion_id');
   if (plan.dimensions.includes('device')) select.push('segments.device');
   const date = DATE_SEGMENT[slice.increment];
   if (date) select.push(date);
@@ -82,7 +109,9 @@ function gaqlOf(plan: ReportPlan, slice: ReportSlice): string {
       if (native) select.push(native);
     }
   }
-  return `SELECT ${select.join(', ')} FROM ${from} WHERE segments.date BETWEEN '${slice.since}' AND '${slice.until}'`;
+  const where = [`segments.date BETWEEN '${slice.since}' AND '${slice.until}'`];
+  if (from === 'geographic_view') where.unshift(`geographic_view.location_type = 'LOCATION_OF_PRESENCE'`);
+  return `SELECT ${select.join(', ')} FROM ${from} WHERE ${where.join(' AND ')}`;
 }
 
 async function account(call: OperationCall, accountId: string | undefined) {
@@ -118,6 +147,15 @@ function canonicalRow(native: Record<string, unknown>, plan: ReportPlan, slice: 
         ad_group_id: text(native['ad_group.id']),
         ad_group_name: text(native['ad_group.name']),
       });
+    if (d === 'ad')
+      Object.assign(row, {
+        ad_id: text(native['ad_group_ad.ad.id']),
+        ad_name: text(native['ad_group_ad.ad.name']),
+      });
+    if (d === 'country') {
+      const geo = countries.get(String(native['geographic_view.country_criterion_id']));
+      Object.assign(row, { country_id: geo?.code ?? null, country_name: geo?.name ?? null });
+    }
     if (d === 'device') Object.assign(row, { device_id: text(native['segments.device']), device_name: null });
   }
   const all = plan.conversions.source === 'all_conversions';
@@ -132,6 +170,31 @@ function canonicalRow(native: Record<string, unknown>, plan: ReportPlan, slice: 
     if (m === 'video_views') row.video_views = Math.round(num(native['metrics.video_trueview_views']));
   }
   return row;
+}
+
+/** Country criterion ids → ISO code and English name: geo target constants are the same for every customer. */
+const countries = new Map<string, { code: string | null; name: string | null }>();
+
+/** Looks up the country criterion ids of a page that are not known yet, in one geo_target_constant query. */
+async function learnCountries(call: OperationCall, plan: ReportPlan, results: unknown[]): Promise<void> {
+  const ids = new Set<string>();
+  for (const r of results) {
+    const id = field(field(r, 'geographicView'), 'countryCriterionId');
+    if (id !== undefined && id !== null && /^\d+$/.test(String(id)) && !countries.has(String(id)))
+      ids.add(String(id));
+  }
+  if (ids.size === 0) return;
+  const res = await search(call, plan.account.id, plan.account.via, {
+    query: `SELECT geo_target_constant.id, geo_target_constant.country_code, geo_target_constant.name FROM geo_target_constant WHERE geo_target_constant.id IN (${[...ids].join(', ')})`,
+  });
+  const found = field(res.body, 'results');
+  for (const g of Array.isArray(found) ? found : []) {
+    const constant = field(g, 'geoTargetConstant');
+    countries.set(String(field(constant, 'id')), {
+      code: text(field(constant, 'countryCode')),
+      name: text(field(constant, 'name')),
+    });
+  }
 }
 
 async function page(
@@ -150,6 +213,8 @@ async function page(
     { report: true },
   );
   const results = field(res.body, 'results');
+  if (plan.dimensions.includes('country') && Array.isArray(results))
+    await learnCountries(call, plan, results);
   const rows = (Array.isArray(results) ? results : []).map((r) =>
     canonicalRow(gaqlKeys(flattenRow(r as Record<string, unknown>)), plan, slice),
   );
@@ -166,4 +231,10 @@ const slices = (plan: ReportPlan, since: string, until: string): ReportSlice[] =
     ? chunkRange(since, until, DAILY_SLICE_DAYS).map(([s, u]) => ({ since: s, until: u, increment: 'day' }))
     : [{ since, until, increment: plan.increment }];
 
-export const googleAdsReporter: FamilyReporter = { mapping: googleAdsReportMapping, account, slices, page };
+export const googleAdsReporter: FamilyReporter = {
+  mapping: googleAdsReportMapping,
+  account,
+  check,
+  slices,
+  page,
+};
