@@ -3,10 +3,10 @@
 // container is FINISHED; never a second container for the same request; ERROR and EXPIRED reported clearly.
 // The fake's clock is driven by the test: nothing waits for minutes to pass.
 import { META_SEED, MetaFake } from './fakes/meta';
-import { Api, apiClient } from './support/api';
-import { connectThroughFlow } from './support/connect';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
-import { RunningHost, startHost } from './support/localHost';
+import { Api } from './support/api';
+import { startConnectedHost } from './support/connected';
+import { TestIssuer } from './support/issuer';
+import { RunningHost } from './support/localHost';
 
 const APP = { app_id: '8181818181', app_secret: 'meta-reels-secret-0123456789' };
 const IG = META_SEED.igUser.id;
@@ -21,14 +21,9 @@ let id: string;
 let offset = 0;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
   meta = await MetaFake.start({ clock: () => Date.now() + offset, videoProcessingSeconds: 240 });
   meta.addApp({ clientId: APP.app_id, clientSecret: APP.app_secret });
-  host = await startHost({
-    env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...meta.env() },
-  });
-  api = apiClient(host.api, await issuer.token());
-  id = await connectThroughFlow(api, 'meta', APP);
+  ({ issuer, host, api, id } = await startConnectedHost(meta, 'meta', APP));
 });
 
 afterAll(async () => {

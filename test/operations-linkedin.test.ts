@@ -1,10 +1,11 @@
 // Operations on a LinkedIn connection through real HTTP: organizations and ad accounts, adAnalytics in
 // Rest.li 2.0 syntax (one answer, no paging), posting as an organization, platform failures and renewal.
 import { LinkedInFake } from './fakes/linkedin';
-import { Api, apiClient } from './support/api';
+import { Api } from './support/api';
 import { connectThroughFlow } from './support/connect';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
-import { RunningHost, startHost } from './support/localHost';
+import { startConnectedHost } from './support/connected';
+import { TestIssuer } from './support/issuer';
+import { RunningHost } from './support/localHost';
 
 const APP = { client_id: 'liOpsClient', client_secret: 'linkedin-ops-secret-0123456789' };
 const WEEK = { start_date: '2026-01-01', end_date: '2026-01-07' };
@@ -17,14 +18,9 @@ let api: Api;
 let id: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
   linkedin = await LinkedInFake.start();
   linkedin.addApp({ clientId: APP.client_id, clientSecret: APP.client_secret });
-  host = await startHost({
-    env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...linkedin.env() },
-  });
-  api = apiClient(host.api, await issuer.token());
-  id = await connectThroughFlow(api, 'linkedin', APP);
+  ({ issuer, host, api, id } = await startConnectedHost(linkedin, 'linkedin', APP));
 });
 
 afterAll(async () => {

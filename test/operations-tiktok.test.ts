@@ -1,10 +1,10 @@
 // Operations on a TikTok connection through real HTTP: the user, videos paged by TikTok's numeric cursor via
 // next_page, publishing from a URL, the {data, error} envelope's failures and rotating refresh tokens.
 import { TikTokFake } from './fakes/tiktok';
-import { Api, apiClient } from './support/api';
-import { connectThroughFlow } from './support/connect';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
-import { RunningHost, startHost } from './support/localHost';
+import { Api } from './support/api';
+import { startConnectedHost } from './support/connected';
+import { TestIssuer } from './support/issuer';
+import { RunningHost } from './support/localHost';
 
 const APP = { client_key: 'ttOpsClientKey', client_secret: 'tiktok-ops-secret-0123456789' };
 const VIDEO = {
@@ -21,16 +21,11 @@ let id: string;
 let openId: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
   tiktok = await TikTokFake.start();
   tiktok.addApp({ clientId: APP.client_key, clientSecret: APP.client_secret });
   tiktok.verifyUrlPrefix(APP.client_key, 'https://cdn.example.com/clips/');
   openId = tiktok.user.open_id;
-  host = await startHost({
-    env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...tiktok.env() },
-  });
-  api = apiClient(host.api, await issuer.token());
-  id = await connectThroughFlow(api, 'tiktok', APP);
+  ({ issuer, host, api, id } = await startConnectedHost(tiktok, 'tiktok', APP));
 });
 
 afterAll(async () => {

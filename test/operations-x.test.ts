@@ -1,10 +1,10 @@
 // Operations on an X (twitter) connection through real HTTP: metadata, account, the timeline paged by
 // next_page, publishing, state, platform failures and token renewal with rotating refresh tokens.
 import { XFake } from './fakes/x';
-import { Api, apiClient } from './support/api';
-import { connectThroughFlow } from './support/connect';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
-import { RunningHost, startHost } from './support/localHost';
+import { Api } from './support/api';
+import { startConnectedHost } from './support/connected';
+import { TestIssuer } from './support/issuer';
+import { RunningHost } from './support/localHost';
 
 const APP = {
   api_key: 'xOpsConsumerKey',
@@ -21,14 +21,11 @@ let id: string;
 let user: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
   x = await XFake.start();
   x.addApp({ clientId: APP.client_id, clientSecret: APP.client_secret });
   x.addConsumerKey(APP.api_key, APP.api_secret);
   user = x.user.id;
-  host = await startHost({ env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...x.env() } });
-  api = apiClient(host.api, await issuer.token());
-  id = await connectThroughFlow(api, 'twitter', APP);
+  ({ issuer, host, api, id } = await startConnectedHost(x, 'twitter', APP));
 });
 
 afterAll(async () => {

@@ -3,10 +3,10 @@
 // the range (and a warning when one day alone reaches it), and what LinkedIn cannot give (400).
 import { addDays, isoDay } from './fakes/http';
 import { LinkedInFake } from './fakes/linkedin';
-import { Api, apiClient } from './support/api';
-import { connectThroughFlow } from './support/connect';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
-import { RunningHost, startHost } from './support/localHost';
+import { Api } from './support/api';
+import { startConnectedHost } from './support/connected';
+import { TestIssuer } from './support/issuer';
+import { RunningHost } from './support/localHost';
 
 const APP = { client_id: 'liReportClient', client_secret: 'linkedin-report-secret-0123456789' };
 
@@ -17,14 +17,9 @@ let api: Api;
 let id: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
   linkedin = await LinkedInFake.start({ largeAccounts: true });
   linkedin.addApp({ clientId: APP.client_id, clientSecret: APP.client_secret });
-  host = await startHost({
-    env: { AUTH_AUDIENCE: TEST_AUDIENCE, AUTH_AUTHORITY: issuer.url, ...linkedin.env() },
-  });
-  api = apiClient(host.api, await issuer.token());
-  id = await connectThroughFlow(api, 'linkedin', APP);
+  ({ issuer, host, api, id } = await startConnectedHost(linkedin, 'linkedin', APP));
 });
 
 afterAll(async () => {

@@ -3,10 +3,10 @@
 // account's zone, restatement, asynchronous jobs (and their failure), paging.
 import { META_SEED, MetaFake } from './fakes/meta';
 import { addDays, isoDay } from './fakes/http';
-import { Api, apiClient } from './support/api';
-import { connectThroughFlow } from './support/connect';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
-import { RunningHost, startHost } from './support/localHost';
+import { Api } from './support/api';
+import { startConnectedHost } from './support/connected';
+import { TestIssuer } from './support/issuer';
+import { RunningHost } from './support/localHost';
 
 const APP = { app_id: '4444444555', app_secret: 'meta-report-secret-0123456789' };
 const USD = `act_${META_SEED.adAccounts[0].accountId}`;
@@ -26,14 +26,9 @@ let api: Api;
 let id: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
   meta = await MetaFake.start();
   meta.addApp({ clientId: APP.app_id, clientSecret: APP.app_secret });
-  host = await startHost({
-    env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...meta.env() },
-  });
-  api = apiClient(host.api, await issuer.token());
-  id = await connectThroughFlow(api, 'meta', APP);
+  ({ issuer, host, api, id } = await startConnectedHost(meta, 'meta', APP));
 });
 
 afterAll(async () => {

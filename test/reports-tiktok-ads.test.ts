@@ -5,10 +5,10 @@
 // next_page, and what TikTok cannot give (400 naming it).
 import { CODES, TikTokAdsFake } from './fakes/tiktokAds';
 import { addDays } from './fakes/http';
-import { Api, apiClient } from './support/api';
-import { connectThroughFlow } from './support/connect';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
-import { RunningHost, startHost } from './support/localHost';
+import { Api } from './support/api';
+import { startConnectedHost } from './support/connected';
+import { TestIssuer } from './support/issuer';
+import { RunningHost } from './support/localHost';
 
 const APP = { app_id: '7000000000000000321', secret: 'tiktok-ads-report-secret-0123456789' };
 const EUR = '7301000000000000001'; // Europe/Berlin, 50 campaigns
@@ -21,14 +21,9 @@ let api: Api;
 let id: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
   fake = await TikTokAdsFake.start();
   fake.addApp({ clientId: APP.app_id, clientSecret: APP.secret });
-  host = await startHost({
-    env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...fake.env() },
-  });
-  api = apiClient(host.api, await issuer.token());
-  id = await connectThroughFlow(api, 'tiktok_ads', APP);
+  ({ issuer, host, api, id } = await startConnectedHost(fake, 'tiktok_ads', APP));
 });
 
 afterAll(async () => {

@@ -4,10 +4,11 @@
 // configuration verify and revocation on delete.
 import { resolveDefinitions } from '../src/platforms/registry/definitions';
 import { CODES, TikTokAdsFake } from './fakes/tiktokAds';
-import { Api, apiClient } from './support/api';
+import { Api } from './support/api';
 import { connectThroughFlow } from './support/connect';
-import { startTestIssuer, TEST_AUDIENCE, TestIssuer } from './support/issuer';
-import { RunningHost, startHost } from './support/localHost';
+import { startConnectedHost } from './support/connected';
+import { TestIssuer } from './support/issuer';
+import { RunningHost } from './support/localHost';
 import { followAuthorization } from './support/oauthFlow';
 
 const APP = { app_id: '7000000000000000123', secret: 'tiktok-ads-secret-0123456789' };
@@ -22,14 +23,9 @@ let api: Api;
 let id: string;
 
 beforeAll(async () => {
-  issuer = await startTestIssuer();
   fake = await TikTokAdsFake.start();
   fake.addApp({ clientId: APP.app_id, clientSecret: APP.secret });
-  host = await startHost({
-    env: { AUTH_AUTHORITY: issuer.url, AUTH_AUDIENCE: TEST_AUDIENCE, ...fake.env() },
-  });
-  api = apiClient(host.api, await issuer.token());
-  id = await connectThroughFlow(api, 'tiktok_ads', APP);
+  ({ issuer, host, api, id } = await startConnectedHost(fake, 'tiktok_ads', APP));
 });
 
 afterAll(async () => {
