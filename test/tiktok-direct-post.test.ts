@@ -3,6 +3,7 @@
 // an unaudited app is told it may post only SELF_ONLY to a private account; the 6-inits-a-minute limit per token
 // is kept by the service itself, across instances (429 with Retry-After, TikTok not called); execute answers 202
 // and message publish_status follows the post with TikTok's status fetch. The fake's clock is driven by the test.
+import { odata, TableClient } from '@azure/data-tables';
 import { TikTokFake } from './fakes/tiktok';
 import { Api, apiClient } from './support/api';
 import { startTestAzurite, TestAzurite } from './support/azurite';
@@ -165,6 +166,19 @@ it('the seventh init in a minute is 429 with Retry-After from the service, acros
   }
   expect(calls(INIT) - inits).toBe(6);
   expect(calls(CREATOR) - creators).toBe(6);
+  // The count lives in a table row of its own; deleting the connection takes it away too.
+  const budgets = TableClient.fromConnectionString(azurite.connectionString, 'callbudgets', {
+    allowInsecureConnection: true,
+  });
+  const rowsOf = async () => {
+    let n = 0;
+    for await (const _ of budgets.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${id}` } }))
+      n++;
+    return n;
+  };
+  expect(await rowsOf()).toBe(1);
+  expect((await api('DELETE', `/v1/connectors/oauth/${id}`)).status).toBe(200);
+  expect(await rowsOf()).toBe(0);
 });
 
 it("a post TikTok could not publish is reported with TikTok's fail_reason", async () => {

@@ -5,6 +5,7 @@
 import { CallBudget } from '../platforms/operations';
 import { callBudgets } from '../stores/callBudgetStore';
 import { InsertFailedError } from '../stores/recordTable';
+import { tablesSdk } from '../stores/tables';
 import { DomainError, unavailable } from '../shared/errors';
 
 const ATTEMPTS = 5;
@@ -57,4 +58,11 @@ export async function spendCallBudget(
     }
   }
   throw unavailable('The call budget could not be counted (too many concurrent writers); try again.');
+}
+
+/** Forgets every budget a deleted connection was counting, so its rows do not outlive it. */
+export async function forgetCallBudgets(connectionId: string): Promise<void> {
+  const { odata } = await tablesSdk();
+  for await (const { value } of callBudgets.all(odata`PartitionKey eq ${connectionId}`))
+    await callBudgets.delete(value.connectionId, value.budget);
 }

@@ -25,6 +25,7 @@ import {
   tokenRef,
   updateConnection,
 } from './connectionRecords';
+import { forgetCallBudgets } from './callBudgets';
 import { announceConnectionDeleted } from './connectionEvents';
 import { entryOf, removeEntry } from './dueIndex';
 import { encodeContinuation, listParameters, ListRequest } from './listing';
@@ -278,6 +279,7 @@ export async function deleteConnection(tenantId: string, id: string, log: (messa
   // Only the request whose delete removed the record announces it (a concurrent one finds it gone).
   if (await connections.delete(tenantId, record.id)) {
     if (record.dueAt) await removeEntry(entryOf(record, record.dueAt));
+    await forgetCallBudgets(record.id);
     await announceConnectionDeleted(record);
   }
   return { id: record.id, deleted: true, revoked };
